@@ -1,0 +1,210 @@
+"""The one gate for permissions.
+
+Answers "which objects may this user act on with permission P" (as a queryset
+filter) and "may this user do P on this object". Grants are django-guardian
+direct object permissions on tree nodes, written when posts start and removed
+when they end; a grant on a node covers everything beneath it.
+
+Cost: one query per request to load the user's grants (a UNION over the four
+node permission tables), then plain filters on indexed foreign keys, whatever
+the size of the tree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q, Value
+from django.http import Http404
+
+from grids.models import (
+    Community,
+    CommunityUserObjectPermission,
+    Department,
+    DepartmentUserObjectPermission,
+    Grid,
+    GridUserObjectPermission,
+    Post,
+    Street,
+    StreetUserObjectPermission,
+)
+
+VIEW = "view_node"
+CHANGE = "change_node"
+MANAGE = "manage_node"
+MANAGE_POSTS = "manage_posts"
+VIEW_PII = "view_pii"
+MEDIATE = "mediate"
+
+KINDS = ("street", "community", "grid", "department")
+
+GRANT_TABLES = {
+    "street": StreetUserObjectPermission,
+    "community": CommunityUserObjectPermission,
+    "grid": GridUserObjectPermission,
+    "department": DepartmentUserObjectPermission,
+}
+
+M = TypeVar("M", bound=models.Model)
+
+# For each model reachable through the gate: which lookups lead from a row of it
+# to the id of each kind of node above it. Later apps register their models.
+_LOOKUPS: dict[type[models.Model], dict[str, tuple[str, ...]]] = {
+    Street: {"street": ("id",)},
+    Community: {"street": ("street_id",), "community": ("id",)},
+    Grid: {"street": ("community__street_id",), "community": ("community_id",), "grid": ("id",)},
+    Department: {"street": ("street_id",), "department": ("id",)},
+    Post: {
+        "street": ("street_id", "community__street_id", "grid__community__street_id", "department__street_id"),
+        "community": ("community_id", "grid__community_id"),
+        "grid": ("grid_id",),
+        "department": ("department_id",),
+    },
+}
+
+
+def register(model: type[models.Model], lookups: dict[str, tuple[str, ...]]) -> None:
+    """Make `model` reachable through the gate, e.g. a Resident by its grid."""
+    unknown = set(lookups) - set(KINDS)
+    if unknown:
+        raise ValueError(f"unknown node kinds: {unknown}")
+    _LOOKUPS[model] = lookups
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A user's grants: permission codename → node kind → node ids."""
+
+    is_superuser: bool = False
+    grants: dict[str, dict[str, frozenset[int]]] = field(default_factory=dict)
+
+    def ids(self, perm: str, kind: str) -> frozenset[int]:
+        return self.grants.get(perm, {}).get(kind, frozenset())
+
+    def is_empty(self, perm: str) -> bool:
+        return not self.is_superuser and not any(self.grants.get(perm, {}).values())
+
+
+_CACHE_ATTR = "_access_scope"
+
+
+def scope_for(user: Any) -> Scope:
+    """Load (once per user object, so once per request) the user's grants."""
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        scope = Scope()
+    elif user.is_superuser:
+        scope = Scope(is_superuser=True)
+    else:
+        parts = [
+            table.objects.filter(user_id=user.pk)
+            .annotate(kind=Value(kind, output_field=models.CharField()))
+            .values_list("kind", "content_object_id", "permission__codename")
+            for kind, table in GRANT_TABLES.items()
+        ]
+        collected: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+        for kind, node_id, codename in parts[0].union(*parts[1:], all=True):
+            collected[codename][kind].add(node_id)
+        scope = Scope(grants={p: {k: frozenset(ids) for k, ids in by_kind.items()} for p, by_kind in collected.items()})
+    setattr(user, _CACHE_ATTR, scope)
+    return scope
+
+
+def forget_scope(user: Any) -> None:
+    """Drop the cached grants after they changed within the same request."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def _lookups(model: type[models.Model]) -> dict[str, tuple[str, ...]]:
+    try:
+        return _LOOKUPS[model]
+    except KeyError:
+        raise TypeError(f"{model.__name__} is not registered with grids.access") from None
+
+
+def scoped(user: Any, queryset: models.QuerySet[M], perm: str = VIEW) -> models.QuerySet[M]:
+    """Filter `queryset` to the rows on which `user` holds `perm` (directly or above)."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return queryset
+    condition = Q()
+    for kind, lookups in _lookups(queryset.model).items():
+        ids = scope.ids(perm, kind)
+        if ids:
+            for lookup in lookups:
+                condition |= Q(**{f"{lookup}__in": sorted(ids)})
+    if not condition:
+        return queryset.none()
+    return queryset.filter(condition)
+
+
+def _related_paths(model: type[models.Model]) -> list[str]:
+    paths = set()
+    for lookups in _lookups(model).values():
+        for lookup in lookups:
+            parts = lookup.split("__")[:-1]
+            if parts:
+                paths.add("__".join(parts))
+    return sorted(paths)
+
+
+def _node_ids(obj: models.Model) -> Iterable[tuple[str, int]]:
+    """The (kind, id) of every node at or above `obj`, read from loaded relations."""
+    for kind, lookups in _lookups(type(obj)).items():
+        for lookup in lookups:
+            value: Any = obj
+            for part in lookup.split("__"):
+                value = getattr(value, part, None) if value is not None else None
+            if value is not None:
+                yield kind, value
+
+
+def has_perm(user: Any, perm: str, obj: models.Model) -> bool:
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return True
+    return any(node_id in scope.ids(perm, kind) for kind, node_id in _node_ids(obj))
+
+
+def require(user: Any, perm: str, obj: models.Model) -> None:
+    """404 if the user may not see `obj` at all, 403 if they see it but lack `perm`."""
+    if not has_perm(user, VIEW, obj) and not (perm != VIEW and has_perm(user, perm, obj)):
+        raise Http404
+    if not has_perm(user, perm, obj):
+        raise PermissionDenied
+
+
+def get_object(user: Any, model: type[M], pk: Any, perm: str = VIEW, queryset: models.QuerySet[M] | None = None) -> M:
+    """Fetch one object by primary key through the gate (404 / 403 as in `require`)."""
+    base = queryset if queryset is not None else model._default_manager.all()
+    base = base.select_related(*_related_paths(model))
+    try:
+        obj = base.get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    require(user, perm, obj)
+    return obj
+
+
+def visible_streets(user: Any, perm: str = VIEW) -> models.QuerySet[Street]:
+    return scoped(user, Street.objects.all(), perm)
+
+
+def visible_communities(user: Any, perm: str = VIEW) -> models.QuerySet[Community]:
+    return scoped(user, Community.objects.all(), perm)
+
+
+def visible_grids(user: Any, perm: str = VIEW) -> models.QuerySet[Grid]:
+    return scoped(user, Grid.objects.all(), perm)
+
+
+def visible_departments(user: Any, perm: str = VIEW) -> models.QuerySet[Department]:
+    return scoped(user, Department.objects.all(), perm)

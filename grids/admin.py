@@ -1,0 +1,53 @@
+from django.contrib import admin
+from guardian.admin import GuardedModelAdmin
+
+from grids.models import Community, Department, Grid, Post, Street
+
+
+@admin.register(Street)
+class StreetAdmin(GuardedModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Community)
+class CommunityAdmin(GuardedModelAdmin):
+    list_display = ["code", "name", "kind", "street"]
+    list_filter = ["kind", "street"]
+    search_fields = ["code", "name"]
+    list_select_related = ["street"]
+
+
+@admin.register(Grid)
+class GridAdmin(GuardedModelAdmin):
+    list_display = ["code", "name", "kind", "community", "household_target"]
+    list_filter = ["kind", "community__street"]
+    search_fields = ["code", "name", "community__name"]
+    list_select_related = ["community"]
+    autocomplete_fields = ["community"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(GuardedModelAdmin):
+    list_display = ["code", "name", "street"]
+    search_fields = ["code", "name"]
+    list_select_related = ["street"]
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    """Read-only here: posts change through the portal so grants stay in step."""
+
+    list_display = ["user", "role", "street", "community", "grid", "department", "start_date", "end_date", "granted"]
+    list_filter = ["role", "granted"]
+    search_fields = ["user__username", "user__first_name"]
+    list_select_related = ["user", "street", "community", "grid", "department"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,104 @@
+"""Load the demo street: communities, grids, departments and demo accounts."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from grids import actions
+from grids.models import Community, Department, Grid, Post, Role, Street
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+COMMUNITIES = [
+    ("440104001001", "东风社区", Community.Kind.COMMUNITY, 5),
+    ("440104001002", "农林社区", Community.Kind.COMMUNITY, 4),
+    ("440104001003", "执信社区", Community.Kind.COMMUNITY, 4),
+    ("440104001201", "白云村", Community.Kind.VILLAGE, 3),
+]
+
+DEPARTMENTS = [
+    ("D-PCS", "越秀路派出所"),
+    ("D-SFS", "司法所"),
+    ("D-CGZD", "城管中队"),
+    ("D-SCJG", "市场监管所"),
+    ("D-ZZB", "综治办"),
+]
+
+# username, full name, role, node code
+ACCOUNTS = [
+    ("admin", "陈志明", Role.STREET_ADMIN, "440104001"),
+    ("jiedao", "李海燕", Role.STREET_OFFICIAL, "440104001"),
+    ("shequ1", "王丽华", Role.COMMUNITY_STAFF, "440104001001"),
+    ("shequ2", "赵建国", Role.COMMUNITY_STAFF, "440104001002"),
+    ("wangge1", "刘小红", Role.GRID_WORKER, "440104001001-G01"),
+    ("wangge2", "黄伟", Role.GRID_WORKER, "440104001002-G01"),
+    ("bumen1", "周强", Role.DEPARTMENT_STAFF, "D-PCS"),
+]
+
+# Further staff so every community and grid has people on the tree pages.
+EXTRA_STAFF = [
+    ("shuji1", "孙秀英", Role.COMMUNITY_LEADER, "440104001001"),
+    ("shuji2", "吴国强", Role.COMMUNITY_LEADER, "440104001002"),
+    ("shuji3", "郑美玲", Role.COMMUNITY_LEADER, "440104001003"),
+    ("shuji4", "冯德才", Role.COMMUNITY_LEADER, "440104001201"),
+    ("wangge3", "何静", Role.GRID_WORKER, "440104001001-G02"),
+    ("wangge4", "马军", Role.GRID_WORKER, "440104001003-G01"),
+    ("wangge5", "林芳", Role.GRID_WORKER, "440104001201-G01"),
+    ("wanggezhang1", "许文", Role.GRID_LEADER, "440104001001-G01"),
+    ("tiaojie1", "高淑珍", Role.MEDIATOR, "440104001"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo street (越秀路街道) with its communities, grids, departments and demo accounts."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing if any street exists.")
+
+    def handle(self, *args, if_empty: bool = False, **options) -> None:
+        if Street.objects.exists():
+            if if_empty:
+                self.stdout.write("Database already has data; demo not loaded.")
+                return
+            raise CommandError("The database already has streets; seed_demo only loads into an empty database.")
+        with transaction.atomic():
+            self._load()
+        self.stdout.write(self.style.SUCCESS("Demo street loaded. Accounts use the password %s." % DEMO_PASSWORD))
+
+    def _load(self) -> None:
+        User = get_user_model()
+        street = Street.objects.create(code="440104001", name="越秀路街道")
+        for code, name, kind, grid_count in COMMUNITIES:
+            community = Community.objects.create(street=street, code=code, name=name, kind=kind)
+            for number in range(1, grid_count + 1):
+                Grid.objects.create(
+                    community=community,
+                    code=f"{code}-G{number:02d}",
+                    name=f"{name}第{number}网格",
+                    kind=Grid.Kind.COMPREHENSIVE if number < grid_count or grid_count < 4 else Grid.Kind.DEDICATED,
+                    household_target=180 + 40 * number,
+                )
+        for code, name in DEPARTMENTS:
+            Department.objects.create(street=street, code=code, name=name)
+
+        nodes: dict[str, object] = {street.code: street}
+        for model in (Community, Grid, Department):
+            nodes.update({n.code: n for n in model.objects.all()})
+
+        start = timezone.localdate() - datetime.timedelta(days=365)
+        admin = None
+        for username, full_name, role, node_code in ACCOUNTS + EXTRA_STAFF:
+            user = User.objects.create_user(username=username, password=DEMO_PASSWORD, first_name=full_name)
+            if username == "admin":
+                # The site operator of the demo also reaches the system admin pages.
+                user.is_staff = True
+                user.is_superuser = True
+                user.save(update_fields=["is_staff", "is_superuser"])
+                admin = user
+            actions.create_post(by=admin, user=user, role=role, node=nodes[node_code], start_date=start)
+        assert Post.objects.count() == len(ACCOUNTS) + len(EXTRA_STAFF)

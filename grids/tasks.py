@@ -1,0 +1,13 @@
+"""Celery tasks of the grids app: take ids and plain values, call one action."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from grids import actions
+
+
+@shared_task(bind=True, acks_late=True)
+def sync_post_permissions(self) -> int:
+    """Periodic: grant posts whose start date has come, revoke those that ended."""
+    return actions.sync_post_permissions()

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from grids import views
+
+app_name = "grids"
+
+urlpatterns = [
+    path("streets/<int:pk>/", views.street_detail, name="street"),
+    path("communities/<int:pk>/", views.community_detail, name="community"),
+    path("grids/", views.grid_list, name="grid_list"),
+    path("grids/<int:pk>/", views.grid_detail, name="grid"),
+    path("grids/<int:pk>/edit/", views.grid_edit, name="grid_edit"),
+    path("departments/<int:pk>/", views.department_detail, name="department"),
+    path("posts/", views.post_list, name="post_list"),
+    path("posts/new/", views.post_create, name="post_create"),
+    path("posts/<int:pk>/end/", views.post_end, name="post_end"),
+    path("accounts/new/", views.account_create, name="account_create"),
+]
