@@ -52,8 +52,8 @@ def _permissions_for(kind: str) -> dict[str, Permission]:
 def _sync_user_node(*, user_id: int, kind: str, node_id: int, today: datetime.date) -> None:
     """Make the user's grants on one node equal to what their active posts there give."""
     desired: set[str] = set()
-    for role in Post.objects.active_on(today).filter(user_id=user_id, **{f"{kind}_id": node_id}).values_list(
-        "role", flat=True
+    for role in (
+        Post.objects.active_on(today).filter(user_id=user_id, **{f"{kind}_id": node_id}).values_list("role", flat=True)
     ):
         desired.update(ROLE_PERMISSIONS[role])
     table = GRANT_TABLES[kind]
@@ -129,7 +129,9 @@ def end_post(*, by: Any, post_id: int, end_date: datetime.date | None = None) ->
     today = timezone.localdate()
     end_date = end_date or today
     with transaction.atomic():
-        post = access.get_object(by, Post, post_id, access.MANAGE_POSTS, queryset=Post.objects.select_for_update(of=("self",)))
+        post = access.get_object(
+            by, Post, post_id, access.MANAGE_POSTS, queryset=Post.objects.select_for_update(of=("self",))
+        )
         if post.end_date is not None and post.end_date <= today:
             raise PostError(_("This post has already ended."))
         if end_date < post.start_date:

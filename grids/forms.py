@@ -50,7 +50,11 @@ class DateInput(forms.DateInput):
 class PostForm(BootstrapForm):
     username = forms.CharField(label=_("User name"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    node = forms.ChoiceField(label=_("Unit"), help_text=_("The street, community, grid or department of the post."))
+    node = forms.ChoiceField(
+        label=_("Unit"),
+        help_text=_("The street, community, grid or department of the post."),
+        error_messages={"invalid_choice": _("This unit is not within the area you manage.")},
+    )
     start_date = forms.DateField(label=_("Start date"), widget=DateInput())
     end_date = forms.DateField(
         label=_("End date"),

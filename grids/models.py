@@ -95,9 +95,7 @@ class Grid(Node):
         validators=[MinValueValidator(1), MaxValueValidator(5000)],
         help_text=_("Households the grid is meant to cover (usually 80–500)."),
     )
-    boundary = models.JSONField(
-        _("boundary (GeoJSON)"), null=True, blank=True, validators=[validate_boundary]
-    )
+    boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True, validators=[validate_boundary])
 
     class Meta:
         verbose_name = _("grid")
@@ -265,7 +263,9 @@ class Post(models.Model):
         blank=True,
         help_text=_("From this day on the post no longer applies; leave empty if open-ended."),
     )
-    note = models.CharField(_("note"), max_length=200, blank=True, help_text=_("E.g. temporary cover (代班) for someone."))
+    note = models.CharField(
+        _("note"), max_length=200, blank=True, help_text=_("E.g. temporary cover (代班) for someone.")
+    )
     # Whether the role's permissions are currently granted; kept in step by the
     # post actions and the periodic sync, so date boundaries take effect.
     granted = models.BooleanField(_("permissions granted"), default=False, editable=False)

@@ -69,9 +69,12 @@ def department_rows(user: Any, *, street_id: int) -> QuerySet[Department]:
 
 def node_staff(node: Any) -> QuerySet[Post]:
     """Active posts held directly at one node."""
-    return Post.objects.active_on(timezone.localdate()).filter(**{type(node)._meta.model_name: node}).select_related(
-        "user"
-    ).order_by("role", "user__username")
+    return (
+        Post.objects.active_on(timezone.localdate())
+        .filter(**{type(node)._meta.model_name: node})
+        .select_related("user")
+        .order_by("role", "user__username")
+    )
 
 
 def posts_for_manager(user: Any, *, state: str = "active", search: str = "") -> QuerySet[Post]:

@@ -69,9 +69,7 @@ def validate_boundary(value: object) -> None:
     if isinstance(value, dict) and value.get("type") == "Feature":
         geometry = value.get("geometry")
     if not isinstance(geometry, dict) or geometry.get("type") not in _GEOMETRY_TYPES:
-        raise ValidationError(
-            _("The boundary must be a GeoJSON Polygon or MultiPolygon."), code="bad_geometry"
-        )
+        raise ValidationError(_("The boundary must be a GeoJSON Polygon or MultiPolygon."), code="bad_geometry")
     coordinates = geometry.get("coordinates")
     if geometry["type"] == "Polygon":
         _check_polygon(coordinates)

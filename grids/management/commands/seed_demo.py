@@ -68,7 +68,7 @@ class Command(BaseCommand):
             raise CommandError("The database already has streets; seed_demo only loads into an empty database.")
         with transaction.atomic():
             self._load()
-        self.stdout.write(self.style.SUCCESS("Demo street loaded. Accounts use the password %s." % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo street loaded. Accounts use the password {DEMO_PASSWORD}."))
 
     def _load(self) -> None:
         User = get_user_model()
