@@ -111,3 +111,10 @@ def test_server_error_page_is_friendly(rf, db):
 
 def test_health_endpoint(client, db):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_browser_language_does_not_override_the_chinese_default(client, db):
+    body = client.get(LOGIN, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in body
+    client.cookies["django_language"] = "fr"
+    assert '<html lang="zh-hans">' in client.get(LOGIN).content.decode()

@@ -117,3 +117,22 @@ def test_grid_leader_can_see_but_not_edit_grid(client, personas, tree):
     assert response.status_code == 403
     tree.g11.refresh_from_db()
     assert tree.g11.name == "东风第一网格"
+
+
+def test_posts_link_is_shown_only_to_post_managers(client, personas):
+    client.force_login(personas["street_admin"])
+    assert 'href="/posts/"' in client.get("/").content.decode()
+    client.force_login(personas["grid_worker"])
+    assert 'href="/posts/"' not in client.get("/").content.decode()
+
+
+def test_breadcrumb_links_only_what_the_user_may_open(client, personas, tree):
+    client.force_login(personas["grid_worker"])
+    body = client.get(f"/grids/{tree.g11.pk}/").content.decode()
+    assert "东风社区" in body and "越秀路街道" in body
+    assert f'href="/communities/{tree.c1.pk}/"' not in body
+    assert f'href="/streets/{tree.s1.pk}/"' not in body
+    client.force_login(personas["street_official"])
+    body = client.get(f"/grids/{tree.g11.pk}/").content.decode()
+    assert f'href="/communities/{tree.c1.pk}/"' in body
+    assert f'href="/streets/{tree.s1.pk}/"' in body

@@ -1,0 +1,18 @@
+"""Template context shared by every page."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from grids import access
+
+
+def navigation(request: HttpRequest) -> dict:
+    """What the navigation bar may offer; evaluated only when a template asks."""
+
+    def can_manage_posts() -> bool:
+        user = getattr(request, "user", None)
+        return bool(user and user.is_authenticated and not access.scope_for(user).is_empty(access.MANAGE_POSTS))
+
+    return {"nav_can_manage_posts": SimpleLazyObject(can_manage_posts)}

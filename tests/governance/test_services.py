@@ -1,0 +1,107 @@
+"""Real services: PostgreSQL in CI, and a real Celery worker process taking the
+health task from the broker (the filesystem broker `make run` uses, and Redis)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+from celery import Celery
+from django.db import connection
+
+from tests.conftest import need_service
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_database_is_postgresql_when_services_are_required(db):
+    need_service("PostgreSQL", connection.vendor == "postgresql")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW TIMEZONE")
+        assert cursor.fetchone() is not None
+
+
+def _redis_available(url: str | None) -> bool:
+    if not url:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+def _run_health_through_worker(env: dict[str, str], client: Celery) -> dict:
+    queue = f"health-{uuid.uuid4().hex[:12]}"
+    log = open(Path(env["VAR_DIR"]) / "worker.log", "w+")  # noqa: SIM115 - closed below
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "governance",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        token = uuid.uuid4().hex
+        result = client.send_task("governance.tasks.health", args=[token], queue=queue)
+        try:
+            value = result.get(timeout=60)
+        except Exception:
+            log.seek(0)
+            raise AssertionError("worker did not answer:\n" + log.read()[-3000:]) from None
+        assert value["token"] == token
+        assert value["worker"].startswith("celery@")
+        return value
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        log.close()
+
+
+def test_worker_runs_health_task_over_the_filesystem_broker(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL"}}
+    env["VAR_DIR"] = str(tmp_path)
+    celery_dir = tmp_path / "celery"
+    for sub in ("queue", "processed", "results"):
+        (celery_dir / sub).mkdir(parents=True)
+    client = Celery(
+        "client",
+        broker="filesystem://",
+        backend=f"file://{celery_dir / 'results'}",
+        broker_transport_options={
+            "data_folder_in": str(celery_dir / "queue"),
+            "data_folder_out": str(celery_dir / "queue"),
+            "processed_folder": str(celery_dir / "processed"),
+        },
+    )
+    _run_health_through_worker(env, client)
+
+
+def test_worker_runs_health_task_over_redis(tmp_path):
+    url = os.environ.get("REDIS_URL")
+    need_service("Redis", _redis_available(url))
+    env = dict(os.environ, VAR_DIR=str(tmp_path))
+    client = Celery("client", broker=url, backend=url)
+    _run_health_through_worker(env, client)

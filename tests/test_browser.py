@@ -1,0 +1,121 @@
+"""Browser tests in Debian's Chromium, driven by Playwright (never a downloaded browser).
+
+Screenshots are saved under test-results/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from tests.conftest import need_service
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+RESULTS = Path(__file__).resolve().parents[1] / "test-results"
+PASSWORD = "demo-pass-2026"
+PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "locale": "zh-CN"}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    need_service("Chromium with Playwright", sync_playwright is not None and shutil.which(CHROMIUM) is not None)
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the
+    # tests make around it are ordinary synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    RESULTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo(transactional_db):
+    call_command("seed_demo", verbosity=0)
+
+
+def _login(page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def _no_horizontal_scroll(page) -> None:
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"page is {widths[0]}px wide in a {widths[1]}px viewport"
+
+
+def test_grid_worker_sees_their_grid_on_a_phone(browser, live_server, demo):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    _login(page, live_server.url, "wangge1")
+    assert page.get_by_text("东风社区第1网格").first.is_visible()
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    _no_horizontal_scroll(page)
+    page.screenshot(path=RESULTS / "wangge1-home-360.png", full_page=True)
+
+    page.get_by_text("东风社区第1网格").first.click()
+    page.wait_for_url("**/grids/*/")
+    assert page.get_by_role("heading", name="东风社区第1网格").is_visible()
+    assert page.locator("main").get_by_text("刘小红").first.is_visible()
+    _no_horizontal_scroll(page)
+    page.screenshot(path=RESULTS / "wangge1-grid-360.png", full_page=True)
+
+    # The other community's grid is not reachable.
+    response = page.goto(f"{live_server.url}/grids/?q=农林")
+    assert response.status == 200
+    assert page.get_by_text("农林社区第1网格").count() == 0
+    _no_horizontal_scroll(page)
+    context.close()
+
+
+def test_street_admin_assigns_a_post_on_desktop(browser, live_server, demo):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    _login(page, live_server.url, "admin")
+    page.screenshot(path=RESULTS / "admin-home-1280.png", full_page=True)
+    page.get_by_role("link", name="越秀路街道").first.click()
+    page.wait_for_url("**/streets/*/")
+    assert page.get_by_text("白云村").first.is_visible()
+    page.screenshot(path=RESULTS / "admin-street-1280.png", full_page=True)
+
+    page.goto(f"{live_server.url}/posts/new/")
+    page.fill("#id_username", "shequ1")
+    page.select_option("#id_role", "grid_leader")
+    page.select_option("#id_node", label="东风社区 · 东风社区第2网格")
+    page.screenshot(path=RESULTS / "admin-post-form-1280.png", full_page=True)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/posts/")
+    assert page.get_by_text("岗位已分配").is_visible()
+    context.close()
+
+
+def test_phone_menu_opens_and_street_page_fits(browser, live_server, demo):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    _login(page, live_server.url, "jiedao")
+    page.click(".navbar-toggler")
+    page.get_by_role("link", name="网格").first.wait_for(state="visible")
+    page.get_by_role("link", name="越秀路街道").first.click()
+    page.wait_for_url("**/streets/*/")
+    _no_horizontal_scroll(page)
+    page.screenshot(path=RESULTS / "jiedao-street-360.png", full_page=True)
+    context.close()
