@@ -132,6 +132,8 @@ def end_post(*, by: Any, post_id: int, end_date: datetime.date | None = None) ->
         post = access.get_object(
             by, Post, post_id, access.MANAGE_POSTS, queryset=Post.objects.select_for_update(of=("self",))
         )
+        if post.user_id == by.pk:
+            raise PostError(_("You cannot end your own post; ask another administrator."))
         if post.end_date is not None and post.end_date <= today:
             raise PostError(_("This post has already ended."))
         if end_date < post.start_date:

@@ -175,3 +175,11 @@ def test_only_a_post_manager_of_the_node_may_create_or_end_posts(tree, personas)
     with pytest.raises(Http404):
         actions.end_post(by=personas["department_staff"], post_id=post.pk)
     assert Post.objects.get(pk=post.pk).end_date is None
+
+
+def test_an_admin_cannot_end_their_own_post(tree, personas):
+    admin = personas["street_admin"]
+    post = Post.objects.get(user=admin)
+    with pytest.raises(actions.PostError, match="不能结束自己的岗位"):
+        actions.end_post(by=admin, post_id=post.pk)
+    assert Post.objects.get(pk=post.pk).end_date is None
