@@ -1,17 +1,19 @@
+"""Admin registration. Object permissions are not edited here: they follow posts,
+which change only through the portal's actions so that grants stay in step."""
+
 from django.contrib import admin
-from guardian.admin import GuardedModelAdmin
 
 from grids.models import Community, Department, Grid, Post, Street
 
 
 @admin.register(Street)
-class StreetAdmin(GuardedModelAdmin):
+class StreetAdmin(admin.ModelAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Community)
-class CommunityAdmin(GuardedModelAdmin):
+class CommunityAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kind", "street"]
     list_filter = ["kind", "street"]
     search_fields = ["code", "name"]
@@ -19,7 +21,7 @@ class CommunityAdmin(GuardedModelAdmin):
 
 
 @admin.register(Grid)
-class GridAdmin(GuardedModelAdmin):
+class GridAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kind", "community", "household_target"]
     list_filter = ["kind", "community__street"]
     search_fields = ["code", "name", "community__name"]
@@ -28,7 +30,7 @@ class GridAdmin(GuardedModelAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(GuardedModelAdmin):
+class DepartmentAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "street"]
     search_fields = ["code", "name"]
     list_select_related = ["street"]
