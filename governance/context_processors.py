@@ -15,4 +15,14 @@ def navigation(request: HttpRequest) -> dict:
         user = getattr(request, "user", None)
         return bool(user and user.is_authenticated and not access.scope_for(user).is_empty(access.MANAGE_POSTS))
 
-    return {"nav_can_manage_posts": SimpleLazyObject(can_manage_posts)}
+    def can_see_residents() -> bool:
+        user = getattr(request, "user", None)
+        if not (user and user.is_authenticated):
+            return False
+        scope = access.scope_for(user)
+        return scope.is_superuser or any(scope.ids(access.VIEW, kind) for kind in ("street", "community", "grid"))
+
+    return {
+        "nav_can_manage_posts": SimpleLazyObject(can_manage_posts),
+        "nav_can_see_residents": SimpleLazyObject(can_see_residents),
+    }

@@ -29,7 +29,9 @@ from grids.models import (
     DepartmentUserObjectPermission,
     Grid,
     GridUserObjectPermission,
+    Household,
     Post,
+    Resident,
     Street,
     StreetUserObjectPermission,
 )
@@ -59,6 +61,8 @@ _LOOKUPS: dict[type[models.Model], dict[str, tuple[str, ...]]] = {
     Community: {"street": ("street_id",), "community": ("id",)},
     Grid: {"street": ("community__street_id",), "community": ("community_id",), "grid": ("id",)},
     Department: {"street": ("street_id",), "department": ("id",)},
+    Household: {"street": ("grid__community__street_id",), "community": ("grid__community_id",), "grid": ("grid_id",)},
+    Resident: {"street": ("grid__community__street_id",), "community": ("grid__community_id",), "grid": ("grid_id",)},
     Post: {
         "street": ("street_id", "community__street_id", "grid__community__street_id", "department__street_id"),
         "community": ("community_id", "grid__community_id"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grids import views
+from grids import resident_views, views
 
 app_name = "grids"
 
@@ -15,4 +15,10 @@ urlpatterns = [
     path("posts/new/", views.post_create, name="post_create"),
     path("posts/<int:pk>/end/", views.post_end, name="post_end"),
     path("accounts/new/", views.account_create, name="account_create"),
+    path("residents/", resident_views.resident_list, name="resident_list"),
+    path("residents/new/", resident_views.resident_create, name="resident_create"),
+    path("residents/<int:pk>/", resident_views.resident_detail, name="resident"),
+    path("residents/<int:pk>/edit/", resident_views.resident_edit, name="resident_edit"),
+    path("residents/<int:pk>/move-out/", resident_views.resident_move_out, name="resident_move_out"),
+    path("residents/access-log/", resident_views.access_log, name="access_log"),
 ]

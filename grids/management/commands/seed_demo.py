@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from grids import actions
+from grids.demo import seed_residents
 from grids.models import Community, Department, Grid, Post, Role, Street
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -92,8 +94,10 @@ class Command(BaseCommand):
 
         start = timezone.localdate() - datetime.timedelta(days=365)
         admin = None
+        # One hash for all demo accounts: hashing is deliberately slow.
+        password = make_password(DEMO_PASSWORD)
         for username, full_name, role, node_code in ACCOUNTS + EXTRA_STAFF:
-            user = User.objects.create_user(username=username, password=DEMO_PASSWORD, first_name=full_name)
+            user = User.objects.create(username=username, password=password, first_name=full_name)
             if username == "admin":
                 # The site operator of the demo also reaches the system admin pages.
                 user.is_staff = True
@@ -102,3 +106,4 @@ class Command(BaseCommand):
                 admin = user
             actions.create_post(by=admin, user=user, role=role, node=nodes[node_code], start_date=start)
         assert Post.objects.count() == len(ACCOUNTS) + len(EXTRA_STAFF)
+        seed_residents()

@@ -1,0 +1,59 @@
+"""Personal data: masking, who may see it unmasked, and the access log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pypinyin import lazy_pinyin
+
+from grids import access
+from grids.models import PersonalDataAccess, Resident
+
+
+def mask_id(value: str) -> str:
+    """110105********1234: region and last four digits stay, birth date is hidden."""
+    if len(value) < 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """138****5678."""
+    if not value:
+        return ""
+    if len(value) < 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def can_see(user: Any, resident: Resident) -> bool:
+    return access.has_perm(user, access.VIEW_PII, resident)
+
+
+def log_access(
+    *,
+    user: Any,
+    action: str,
+    resident: Resident | None = None,
+    street_id: int | None = None,
+    count: int = 1,
+    detail: str = "",
+    reason: str = "",
+) -> None:
+    if resident is not None and street_id is None:
+        street_id = resident.grid.community.street_id
+    PersonalDataAccess.objects.create(
+        user=user,
+        action=action,
+        resident=resident,
+        street_id=street_id,
+        count=count,
+        detail=detail[:500],
+        reason=reason[:200],
+    )
+
+
+def name_pinyin(name: str) -> tuple[str, str]:
+    """Full pinyin and initials of a name: 张三 → ("zhangsan", "zs")."""
+    syllables = [s.lower() for s in lazy_pinyin(name, errors=lambda chars: chars.split()) if s.strip()]
+    return "".join(syllables)[:255], "".join(s[0] for s in syllables if s)[:64]
