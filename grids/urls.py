@@ -1,6 +1,7 @@
 from django.urls import path
 
 from grids import resident_views, views
+from grids.roster import views as roster_views
 
 app_name = "grids"
 
@@ -21,4 +22,10 @@ urlpatterns = [
     path("residents/<int:pk>/edit/", resident_views.resident_edit, name="resident_edit"),
     path("residents/<int:pk>/move-out/", resident_views.resident_move_out, name="resident_move_out"),
     path("residents/access-log/", resident_views.access_log, name="access_log"),
+    path("residents/export.xlsx", roster_views.resident_export, name="resident_export"),
+    path("residents/import/", roster_views.import_start, name="roster_import_start"),
+    path("residents/import/template.xlsx", roster_views.import_template, name="roster_template"),
+    path("residents/import/<int:pk>/", roster_views.import_detail, name="roster_import"),
+    path("residents/import/<int:pk>/confirm/", roster_views.import_confirm, name="roster_import_confirm"),
+    path("residents/import/<int:pk>/rejected.xlsx", roster_views.import_rejected, name="roster_import_rejected"),
 ]

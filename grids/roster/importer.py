@@ -1,0 +1,550 @@
+"""The roster import: validate every row, classify it against the database, and write.
+
+One code path serves the preview (nothing written) and the import (all rows valid, or
+only the valid ones, in one transaction). Rows are handled in batches whose query
+count does not depend on the size of the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from grids import access
+from grids.models import Grid, Household, PopulationTag, Resident, ResidentChange
+from grids.pii import mask_id, mask_phone, name_pinyin
+from grids.roster import reader
+from grids.roster.cleaning import (
+    CellError,
+    clean_choice,
+    clean_id_number,
+    clean_name,
+    clean_phone,
+    find_header_row,
+    id_birth_date,
+    id_sex,
+    normalise_text,
+    parse_date,
+)
+from grids.roster.xlsx import DEFAULT_LIMITS, Limits, UploadRejected
+
+BATCH = 2000
+MAX_REPORTED_MOVES = 500
+
+SEX_CHOICES = {"男": "M", "女": "F", "男性": "M", "女性": "F", "m": "M", "f": "F"}
+RESIDENCE_CHOICES = {
+    "户籍": "registered",
+    "户籍人口": "registered",
+    "常住": "resident",
+    "常住人口": "resident",
+    "流动": "migrant",
+    "流动人口": "migrant",
+    "境外": "foreign",
+    "境外人员": "foreign",
+    "境外人口": "foreign",
+}
+RELATION_CHOICES = {
+    "户主": "head",
+    "本人": "head",
+    "配偶": "spouse",
+    "妻": "spouse",
+    "妻子": "spouse",
+    "夫": "spouse",
+    "丈夫": "spouse",
+    "子": "child",
+    "女": "child",
+    "儿子": "child",
+    "女儿": "child",
+    "子女": "child",
+    "长子": "child",
+    "长女": "child",
+    "次子": "child",
+    "次女": "child",
+    "父亲": "parent",
+    "母亲": "parent",
+    "父母": "parent",
+    "孙子": "grandchild",
+    "孙女": "grandchild",
+    "孙子女": "grandchild",
+    "外孙": "grandchild",
+    "外孙女": "grandchild",
+    "兄弟姐妹": "sibling",
+    "兄": "sibling",
+    "弟": "sibling",
+    "姐": "sibling",
+    "妹": "sibling",
+    "其他": "other",
+}
+POLITICAL_CHOICES = {
+    "中共党员": "cpc",
+    "党员": "cpc",
+    "中共预备党员": "cpc_probationary",
+    "预备党员": "cpc_probationary",
+    "共青团员": "cyl",
+    "团员": "cyl",
+    "民主党派": "democratic",
+    "群众": "masses",
+}
+TAG_SPLIT = re.compile(r"[,，、;；/\s]+")
+
+# Fields compared to decide whether an existing resident is unchanged.
+COMPARED = (
+    "name",
+    "phone",
+    "ethnicity",
+    "grid_id",
+    "household_id",
+    "relation",
+    "residence_type",
+    "political_status",
+    "moved_out_on",
+    "note",
+)
+ADDRESS = ("estate", "building", "unit", "room")
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class Report:
+    """What an import did (or, in a preview, would do)."""
+
+    total: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected_rows: set[int] = field(default_factory=set)
+    errors: list[RowError] = field(default_factory=list)
+    moves: list[dict[str, Any]] = field(default_factory=list)
+    moves_total: int = 0
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejected_rows)
+
+    def reject(self, row: int, column: str, message: str) -> None:
+        self.rejected_rows.add(row)
+        self.errors.append(RowError(row, column, message))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "moves_total": self.moves_total,
+            "moves": self.moves,
+            "errors": [[e.row, e.column, e.message] for e in sorted(self.errors, key=lambda e: e.row)],
+        }
+
+
+@dataclass
+class Row:
+    number: int
+    values: dict[str, Any]
+    grid: Grid
+    tags: list[int]
+
+
+class Context:
+    """Everything loaded once per import: the user's grids, tags and known households."""
+
+    def __init__(self, user: Any, header: dict[int, str], labels: dict[str, str]) -> None:
+        self.user = user
+        self.header = header
+        self.labels = labels
+        grids = list(access.visible_grids(user, access.CHANGE).select_related("community"))
+        self.grid_ids = {g.pk for g in grids}
+        self.grids_by_key: dict[str, list[Grid]] = {}
+        for grid in grids:
+            for key in {
+                grid.name,
+                grid.code,
+                f"{grid.community.name}{grid.name}",
+                f"{grid.community.name}·{grid.name}",
+                f"{grid.community.name} · {grid.name}",
+            }:
+                self.grids_by_key.setdefault(normalise_text(key), []).append(grid)
+        self.only_grid = grids[0] if len(grids) == 1 else None
+        self.tags = {t.name: t.pk for t in PopulationTag.objects.filter(is_active=True)}
+        self.households: dict[tuple, int] = {}
+        self.seen_ids: dict[str, int] = {}
+
+    def label(self, field_name: str) -> str:
+        return self.labels.get(field_name, field_name)
+
+
+def _cell(values: list[object], index: int | None) -> object:
+    if index is None or index >= len(values):
+        return None
+    return values[index]
+
+
+def _text(value: object, limit: int) -> str:
+    text = normalise_text(value)
+    if len(text) > limit:
+        raise CellError(_("“%(value)s” is longer than %(max)d characters.") % {"value": text[:20] + "…", "max": limit})
+    return text
+
+
+def _validate(number: int, values: list[object], ctx: Context, report: Report) -> Row | None:
+    columns = {name: index for index, name in ctx.header.items()}
+    cleaned: dict[str, Any] = {}
+    ok = True
+
+    def take(name: str, cleaner: Callable[[object], Any], *, required: bool = False) -> None:
+        nonlocal ok
+        if name not in columns:
+            return
+        try:
+            cleaned[name] = cleaner(_cell(values, columns[name]))
+        except CellError as error:
+            report.reject(number, ctx.label(name), str(error))
+            ok = False
+
+    take("name", clean_name)
+    take("id_number", clean_id_number)
+    take("phone", clean_phone)
+    take("ethnicity", lambda v: _text(v, 16))
+    for name, limit in (
+        ("estate", 64),
+        ("building", 32),
+        ("unit", 16),
+        ("room", 16),
+        ("household_no", 32),
+        ("note", 200),
+    ):
+        take(name, lambda v, limit=limit: _text(v, limit))
+    take(
+        "residence_type",
+        lambda v: (
+            clean_choice(v, RESIDENCE_CHOICES, ctx.label("residence_type")) if normalise_text(v) else "registered"
+        ),
+    )
+    take("relation", lambda v: clean_choice(v, RELATION_CHOICES, ctx.label("relation")) if normalise_text(v) else "")
+    take(
+        "political_status",
+        lambda v: clean_choice(v, POLITICAL_CHOICES, ctx.label("political_status")) if normalise_text(v) else "",
+    )
+    take("moved_out_on", parse_date)
+    take("sex", lambda v: clean_choice(v, SEX_CHOICES, ctx.label("sex")) if normalise_text(v) else "")
+    take("birth_date", parse_date)
+
+    grid = _grid(number, _cell(values, columns.get("grid")), ctx, report)
+    ok = ok and grid is not None
+
+    tag_ids: list[int] = []
+    for tag in TAG_SPLIT.split(normalise_text(_cell(values, columns.get("tags")))):
+        if not tag:
+            continue
+        if tag not in ctx.tags:
+            report.reject(
+                number,
+                ctx.label("tags"),
+                _("Unknown tag “%(value)s”; use the tags listed in the template.") % {"value": tag},
+            )
+            ok = False
+        elif ctx.tags[tag] not in tag_ids:
+            tag_ids.append(ctx.tags[tag])
+
+    number_ = cleaned.get("id_number")
+    if number_:
+        if cleaned.get("sex") and cleaned["sex"] != id_sex(number_):
+            report.reject(number, ctx.label("sex"), _("The sex does not match the ID number."))
+            ok = False
+        if cleaned.get("birth_date") and cleaned["birth_date"] != id_birth_date(number_):
+            report.reject(number, ctx.label("birth_date"), _("The birth date does not match the ID number."))
+            ok = False
+        first = ctx.seen_ids.get(number_)
+        if first is not None:
+            report.reject(
+                number,
+                ctx.label("id_number"),
+                _("The same ID number is already in row %(row)d of this file.") % {"row": first},
+            )
+            ok = False
+        else:
+            ctx.seen_ids[number_] = number
+    if not ok:
+        return None
+    return Row(number, cleaned, grid, tag_ids)
+
+
+def _grid(number: int, value: object, ctx: Context, report: Report) -> Grid | None:
+    key = normalise_text(value)
+    if not key:
+        if ctx.only_grid is not None and "grid" not in ctx.header.values():
+            return ctx.only_grid
+        report.reject(number, ctx.label("grid"), _("The grid is required."))
+        return None
+    matches = ctx.grids_by_key.get(key, [])
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        report.reject(
+            number,
+            ctx.label("grid"),
+            _("Several grids are named “%(value)s”; write the community and grid, or the grid code.") % {"value": key},
+        )
+    elif Grid.objects.filter(name=key).exists() or Grid.objects.filter(code=key).exists():
+        report.reject(
+            number, ctx.label("grid"), _("Grid “%(value)s” is outside the area you may change.") % {"value": key}
+        )
+    else:
+        report.reject(number, ctx.label("grid"), _("There is no grid named “%(value)s”.") % {"value": key})
+    return None
+
+
+def _household_key(row: Row) -> tuple:
+    return (row.grid.pk, *(row.values.get(name, "") for name in ADDRESS))
+
+
+def _process_batch(rows: list[Row], ctx: Context, report: Report, *, write: bool) -> None:
+    ids = [row.values["id_number"] for row in rows]
+    existing = {
+        r.id_number: r
+        for r in Resident.objects.filter(id_number__in=ids).select_related("grid__community", "household")
+    }
+    tags_of: dict[int, set[int]] = {}
+    for resident_id, tag_id in Resident.tags.through.objects.filter(
+        resident_id__in=[r.pk for r in existing.values()]
+    ).values_list("resident_id", "populationtag_id"):
+        tags_of.setdefault(resident_id, set()).add(tag_id)
+
+    for row in rows:
+        current = existing.get(row.values["id_number"])
+        if current is not None:
+            # Columns the sheet does not have keep their current values.
+            for name in ADDRESS:
+                row.values.setdefault(name, getattr(current.household, name))
+    if write:
+        _ensure_households(rows, ctx)
+    creates: list[tuple[Row, Resident]] = []
+    updates: list[tuple[Row, Resident, dict[str, list[Any]]]] = []
+    for row in rows:
+        current = existing.get(row.values["id_number"])
+        if current is not None and current.grid_id not in ctx.grid_ids:
+            report.reject(
+                row.number,
+                ctx.label("id_number"),
+                _(
+                    "This person is registered in %(grid)s, outside the area you may change; ask that grid's "
+                    "staff to move them."
+                )
+                % {"grid": current.grid.name},
+            )
+            continue
+        if current is None:
+            report.new += 1
+            if write:
+                resident = Resident()
+                _apply(resident, row, ctx)
+                creates.append((row, resident))
+            continue
+        address = {name: row.values[name] for name in ADDRESS}
+        same_address = current.grid_id == row.grid.pk and all(
+            getattr(current.household, k) == v for k, v in address.items()
+        )
+        before = {name: getattr(current, name) for name in COMPARED}
+        after = dict(before)
+        for name in (
+            "name",
+            "phone",
+            "ethnicity",
+            "relation",
+            "residence_type",
+            "political_status",
+            "moved_out_on",
+            "note",
+        ):
+            if name in row.values:
+                after[name] = row.values[name]
+        after["grid_id"] = row.grid.pk
+        changes = {
+            k: [_show(k, before[k]), _show(k, after[k])]
+            for k in COMPARED
+            if k != "household_id" and before[k] != after[k]
+        }
+        if not same_address:
+            changes["address"] = [current.household.address, " ".join(v for v in address.values() if v)]
+        new_tags = set(row.tags) if "tags" in ctx.header.values() else tags_of.get(current.pk, set())
+        if new_tags != tags_of.get(current.pk, set()):
+            changes["tags"] = [sorted(tags_of.get(current.pk, set())), sorted(new_tags)]
+        if not changes:
+            report.unchanged += 1
+            continue
+        report.updated += 1
+        if current.grid_id != row.grid.pk:
+            report.moves_total += 1
+            if len(report.moves) < MAX_REPORTED_MOVES:
+                report.moves.append(
+                    {"row": row.number, "name": current.name, "from": current.grid.name, "to": row.grid.name}
+                )
+        if write:
+            _apply(current, row, ctx)
+            if "tags" not in ctx.header.values():
+                row.tags = sorted(tags_of.get(current.pk, set()))
+            updates.append((row, current, changes))
+    if write:
+        _write(creates, updates, ctx)
+
+
+def _show(name: str, value: Any) -> Any:
+    if name == "phone":
+        return mask_phone(value or "")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _apply(resident: Resident, row: Row, ctx: Context) -> None:
+    v = row.values
+    resident.name = v.get("name", resident.name)
+    resident.name_pinyin, resident.name_initials = name_pinyin(resident.name)
+    resident.id_number = v["id_number"]
+    resident.birth_date = id_birth_date(resident.id_number)
+    resident.sex = id_sex(resident.id_number)
+    for name in ("phone", "ethnicity", "relation", "residence_type", "political_status", "moved_out_on", "note"):
+        if name in v:
+            setattr(resident, name, v[name])
+    if resident.pk is None:
+        resident.residence_type = v.get("residence_type", "registered")
+        resident.ethnicity = v.get("ethnicity", "")
+    resident.grid = row.grid
+    resident.household_id = ctx.households[_household_key(row)]
+
+
+def _ensure_households(rows: list[Row], ctx: Context) -> None:
+    keys = {_household_key(row) for row in rows} - ctx.households.keys()
+    if not keys:
+        return
+    for h in Household.objects.filter(grid_id__in={k[0] for k in keys}).values_list("id", "grid_id", *ADDRESS):
+        ctx.households.setdefault(tuple(h[1:]), h[0])
+    missing = [k for k in keys if k not in ctx.households]
+    numbers = {_household_key(row): row.values.get("household_no", "") for row in rows}
+    created = Household.objects.bulk_create(
+        [
+            Household(grid_id=k[0], estate=k[1], building=k[2], unit=k[3], room=k[4], household_no=numbers.get(k, ""))
+            for k in missing
+        ]
+    )
+    for key, household in zip(missing, created, strict=True):
+        ctx.households[key] = household.pk
+
+
+def _write(creates, updates, ctx: Context) -> None:
+    through = Resident.tags.through
+    if creates:
+        Resident.objects.bulk_create([r for _row, r in creates])
+    if updates:
+        Resident.objects.bulk_update(
+            [r for _row, r, _c in updates],
+            [
+                "name",
+                "name_pinyin",
+                "name_initials",
+                "phone",
+                "ethnicity",
+                "grid",
+                "household",
+                "relation",
+                "residence_type",
+                "political_status",
+                "moved_out_on",
+                "note",
+                "updated_at",
+            ],
+        )
+        through.objects.filter(resident_id__in=[r.pk for _row, r, _c in updates]).delete()
+    through.objects.bulk_create(
+        [through(resident_id=r.pk, populationtag_id=t) for row, r in creates for t in row.tags]
+        + [through(resident_id=r.pk, populationtag_id=t) for row, r, _c in updates for t in row.tags]
+    )
+    ResidentChange.objects.bulk_create(
+        [
+            ResidentChange(
+                resident=r,
+                kind=ResidentChange.Kind.IMPORTED,
+                by=ctx.user,
+                changes={"id_number": [None, mask_id(r.id_number)]},
+            )
+            for _row, r in creates
+        ]
+        + [
+            ResidentChange(resident=r, kind=ResidentChange.Kind.UPDATED, by=ctx.user, changes=c)
+            for _row, r, c in updates
+        ]
+    )
+
+
+def read_header(rows: Iterator[tuple[int, list[object]]]) -> tuple[dict[int, str], dict[str, str], list]:
+    """Find the header among the first rows; return it, the column labels, and the data rows read so far."""
+    buffered = []
+    for item in rows:
+        buffered.append(item)
+        if len(buffered) >= 10:
+            break
+    index, header = find_header_row([values for _n, values in buffered])
+    header_values = buffered[index][1]
+    labels = {name: normalise_text(header_values[col]) for col, name in header.items()}
+    return header, labels, buffered[index + 1 :]
+
+
+def run(
+    fileobj: BinaryIO,
+    *,
+    user: Any,
+    write: bool,
+    valid_only: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Validate (and, with write=True, import) a roster. Raises UploadRejected for unusable files.
+
+    With write=True and valid_only=False nothing is written unless every row is valid.
+    """
+    report = Report()
+    rows = reader.iter_rows(fileobj, limits)
+    try:
+        header, labels, first_rows = read_header(rows)
+    except CellError as error:
+        raise UploadRejected(str(error)) from None
+    ctx = Context(user, header, labels)
+    if "grid" not in header.values() and ctx.only_grid is None:
+        raise UploadRejected(_("The sheet has no grid column (网格 or 所属网格); add it so each person can be placed."))
+
+    def all_rows() -> Iterable[tuple[int, list[object]]]:
+        yield from first_rows
+        yield from rows
+
+    with transaction.atomic():
+        batch: list[Row] = []
+        for number, values in all_rows():
+            report.total += 1
+            row = _validate(number, values, ctx, report)
+            if row is not None:
+                batch.append(row)
+            if len(batch) >= BATCH:
+                _process_batch(batch, ctx, report, write=write)
+                batch = []
+                if progress:
+                    progress(report.total)
+        if batch:
+            _process_batch(batch, ctx, report, write=write)
+        if progress:
+            progress(report.total)
+        if write and report.rejected and not valid_only:
+            # All-or-nothing: one rejected row and nothing of this import stays.
+            transaction.set_rollback(True)
+    return report
