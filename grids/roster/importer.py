@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids import access
@@ -310,31 +311,36 @@ def _household_key(row: Row) -> tuple:
     return (row.grid.pk, *(row.values.get(name, "") for name in ADDRESS))
 
 
+_EXISTING_FIELDS = ("pk", "id_number", *COMPARED, "grid__name", *(f"household__{a}" for a in ADDRESS))
+
+
 def _process_batch(rows: list[Row], ctx: Context, report: Report, *, write: bool) -> None:
-    ids = [row.values["id_number"] for row in rows]
+    # Plain values, not model instances: most rows of a re-import are unchanged and need no object.
     existing = {
-        r.id_number: r
-        for r in Resident.objects.filter(id_number__in=ids).select_related("grid__community", "household")
+        values[1]: dict(zip(_EXISTING_FIELDS, values, strict=True))
+        for values in Resident.objects.filter(id_number__in=[row.values["id_number"] for row in rows]).values_list(
+            *_EXISTING_FIELDS
+        )
     }
     tags_of: dict[int, set[int]] = {}
     for resident_id, tag_id in Resident.tags.through.objects.filter(
-        resident_id__in=[r.pk for r in existing.values()]
+        resident_id__in=[r["pk"] for r in existing.values()]
     ).values_list("resident_id", "populationtag_id"):
         tags_of.setdefault(resident_id, set()).add(tag_id)
-
     for row in rows:
         current = existing.get(row.values["id_number"])
         if current is not None:
             # Columns the sheet does not have keep their current values.
             for name in ADDRESS:
-                row.values.setdefault(name, getattr(current.household, name))
+                row.values.setdefault(name, current[f"household__{name}"])
     if write:
         _ensure_households(rows, ctx)
     creates: list[tuple[Row, Resident]] = []
     updates: list[tuple[Row, Resident, dict[str, list[Any]]]] = []
+    has_tags = "tags" in ctx.header.values()
     for row in rows:
         current = existing.get(row.values["id_number"])
-        if current is not None and current.grid_id not in ctx.grid_ids:
+        if current is not None and current["grid_id"] not in ctx.grid_ids:
             report.reject(
                 row.number,
                 ctx.label("id_number"),
@@ -342,7 +348,7 @@ def _process_batch(rows: list[Row], ctx: Context, report: Report, *, write: bool
                     "This person is registered in %(grid)s, outside the area you may change; ask that grid's "
                     "staff to move them."
                 )
-                % {"grid": current.grid.name},
+                % {"grid": current["grid__name"]},
             )
             continue
         if current is None:
@@ -352,12 +358,7 @@ def _process_batch(rows: list[Row], ctx: Context, report: Report, *, write: bool
                 _apply(resident, row, ctx)
                 creates.append((row, resident))
             continue
-        address = {name: row.values[name] for name in ADDRESS}
-        same_address = current.grid_id == row.grid.pk and all(
-            getattr(current.household, k) == v for k, v in address.items()
-        )
-        before = {name: getattr(current, name) for name in COMPARED}
-        after = dict(before)
+        changes = {}
         for name in (
             "name",
             "phone",
@@ -368,34 +369,34 @@ def _process_batch(rows: list[Row], ctx: Context, report: Report, *, write: bool
             "moved_out_on",
             "note",
         ):
-            if name in row.values:
-                after[name] = row.values[name]
-        after["grid_id"] = row.grid.pk
-        changes = {
-            k: [_show(k, before[k]), _show(k, after[k])]
-            for k in COMPARED
-            if k != "household_id" and before[k] != after[k]
-        }
-        if not same_address:
-            changes["address"] = [current.household.address, " ".join(v for v in address.values() if v)]
-        new_tags = set(row.tags) if "tags" in ctx.header.values() else tags_of.get(current.pk, set())
-        if new_tags != tags_of.get(current.pk, set()):
-            changes["tags"] = [sorted(tags_of.get(current.pk, set())), sorted(new_tags)]
+            if name in row.values and row.values[name] != current[name]:
+                changes[name] = [_show(name, current[name]), _show(name, row.values[name])]
+        if current["grid_id"] != row.grid.pk:
+            changes["grid"] = [current["grid__name"], row.grid.name]
+        old_address = [current[f"household__{a}"] for a in ADDRESS]
+        new_address = [row.values[a] for a in ADDRESS]
+        if current["grid_id"] != row.grid.pk or old_address != new_address:
+            changes["address"] = [" ".join(v for v in old_address if v), " ".join(v for v in new_address if v)]
+        old_tags = tags_of.get(current["pk"], set())
+        new_tags = set(row.tags) if has_tags else old_tags
+        if new_tags != old_tags:
+            changes["tags"] = [sorted(old_tags), sorted(new_tags)]
         if not changes:
             report.unchanged += 1
             continue
         report.updated += 1
-        if current.grid_id != row.grid.pk:
+        if current["grid_id"] != row.grid.pk:
             report.moves_total += 1
             if len(report.moves) < MAX_REPORTED_MOVES:
                 report.moves.append(
-                    {"row": row.number, "name": current.name, "from": current.grid.name, "to": row.grid.name}
+                    {"row": row.number, "name": current["name"], "from": current["grid__name"], "to": row.grid.name}
                 )
         if write:
-            _apply(current, row, ctx)
-            if "tags" not in ctx.header.values():
-                row.tags = sorted(tags_of.get(current.pk, set()))
-            updates.append((row, current, changes))
+            resident = Resident(pk=current["pk"], **{k: current[k] for k in COMPARED})
+            _apply(resident, row, ctx)
+            if not has_tags:
+                row.tags = sorted(old_tags)
+            updates.append((row, resident, changes))
     if write:
         _write(creates, updates, ctx)
 
@@ -421,7 +422,7 @@ def _apply(resident: Resident, row: Row, ctx: Context) -> None:
     if resident.pk is None:
         resident.residence_type = v.get("residence_type", "registered")
         resident.ethnicity = v.get("ethnicity", "")
-    resident.grid = row.grid
+    resident.grid_id = row.grid.pk
     resident.household_id = ctx.households[_household_key(row)]
 
 
@@ -448,6 +449,9 @@ def _write(creates, updates, ctx: Context) -> None:
     if creates:
         Resident.objects.bulk_create([r for _row, r in creates])
     if updates:
+        now = timezone.now()
+        for _row, r, _c in updates:
+            r.updated_at = now
         Resident.objects.bulk_update(
             [r for _row, r, _c in updates],
             [
