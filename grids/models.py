@@ -519,6 +519,8 @@ class RosterImport(models.Model):
 
     @property
     def percent(self) -> int:
+        if not self.running:
+            return 100
         if not self.estimated_rows:
             return 0
         return min(100, self.progress * 100 // self.estimated_rows)

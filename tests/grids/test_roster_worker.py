@@ -1,0 +1,122 @@
+"""Large rosters are checked and imported in a Celery worker, with progress kept on the job."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from governance.celery import app
+from grids.models import Resident, RosterImport
+from grids.roster import jobs
+from tests.conftest import need_service
+from tests.grids.test_roster_import import HEADER, job_of, person, upload, xlsx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _roster(n: int) -> bytes:
+    return xlsx([HEADER, *[person("人" + chr(0x4E00 + i), f"{i:03d}", building=str(i % 7)) for i in range(n)]])
+
+
+def test_large_file_goes_to_the_worker_and_the_page_polls(
+    client, personas, tree, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(jobs, "INLINE_ROWS", 10)
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    client.force_login(personas["street_admin"])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        job = job_of(upload(client, _roster(30)))
+    assert job.status == RosterImport.Status.CHECKING
+    assert job.estimated_rows == 31
+    page = client.get(f"/residents/import/{job.pk}/").content.decode()
+    assert 'hx-trigger="every 1s"' in page and "progress-bar" in page
+    for callback in callbacks:
+        callback()  # the worker runs the check
+    job.refresh_from_db()
+    assert job.status == RosterImport.Status.CHECKED and job.preview["new"] == 30
+    assert job.progress == 30
+    partial = client.get(f"/residents/import/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in partial and 'hx-trigger="every 1s"' not in partial
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/residents/import/{job.pk}/confirm/", {"mode": "all"})
+    job.refresh_from_db()
+    assert job.status == RosterImport.Status.DONE
+    assert Resident.objects.count() == 30
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_checks_and_imports_a_large_roster(client, personas, tree, monkeypatch, settings, tmp_path):
+    need_service("PostgreSQL", connection.vendor == "postgresql")
+    redis_url = os.environ.get("REDIS_URL")
+    need_service("Redis", bool(redis_url))
+    queue = f"roster-{uuid.uuid4().hex[:10]}"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    monkeypatch.setattr(jobs, "INLINE_ROWS", 10)
+    monkeypatch.setitem(app.conf, "task_default_queue", queue)
+    env = dict(os.environ, DATABASE_URL=_database_url(), MEDIA_ROOT=str(settings.MEDIA_ROOT), VAR_DIR=str(tmp_path))
+    log = open(tmp_path / "worker.log", "w+")  # noqa: SIM115
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "governance",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        client.force_login(personas["street_admin"])
+        job = job_of(upload(client, _roster(60)))
+
+        def wait_for(status: str) -> RosterImport:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                current = RosterImport.objects.get(pk=job.pk)
+                if current.status == status:
+                    return current
+                if current.status == RosterImport.Status.FAILED:
+                    break
+                time.sleep(0.3)
+            log.seek(0)
+            raise AssertionError(f"job is {current.status}: {current.message}\n{log.read()[-3000:]}")
+
+        checked = wait_for(RosterImport.Status.CHECKED)
+        assert checked.preview["new"] == 60 and checked.progress == 60
+        client.post(f"/residents/import/{job.pk}/confirm/", {"mode": "all"})
+        done = wait_for(RosterImport.Status.DONE)
+        assert done.result["new"] == 60
+        assert Resident.objects.count() == 60
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        log.close()
