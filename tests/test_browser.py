@@ -119,3 +119,51 @@ def test_phone_menu_opens_and_street_page_fits(browser, live_server, demo):
     _no_horizontal_scroll(page)
     page.screenshot(path=RESULTS / "jiedao-street-360.png", full_page=True)
     context.close()
+
+
+def test_community_staff_uploads_a_roster_sees_the_preview_and_confirms(browser, live_server, demo, tmp_path):
+    import openpyxl
+    from stdnum.cn.ric import calc_check_digit
+
+    from grids.models import Resident
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["东风社区人口信息表"])
+    ws.append(["姓名", "身份证号", "联系电话", "所属网格", "居住类型", "小区", "楼栋", "单元", "室"])
+    people = []
+    for i, name in enumerate(["欧阳明", "司马兰", "诸葛亮"]):
+        first17 = f"44010419{70 + i}0101{300 + i * 2}"
+        number = first17 + calc_check_digit(first17 + "0")
+        people.append(number)
+        ws.append([name, number, f"1380013800{i}", "东风社区第2网格", "户籍人口", "东风小区", "9", "1", f"10{i}"])
+    ws.append(["错误行", "110105198005121230", "13800138000", "东风社区第2网格", "户籍人口"])
+    path = tmp_path / "东风社区花名册.xlsx"
+    wb.save(path)
+
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    _login(page, live_server.url, "shequ1")
+    page.goto(f"{live_server.url}/residents/import/")
+    _no_horizontal_scroll(page)
+    page.set_input_files("#id_file", str(path))
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/residents/import/*/")
+    assert page.get_by_text("校验码").first.is_visible()
+    _no_horizontal_scroll(page)
+    page.screenshot(path=RESULTS / "shequ1-import-preview-360.png", full_page=True)
+    page.check("#mode-valid")
+    page.click("text=确认导入")
+    page.wait_for_selector("text=已导入")
+    page.screenshot(path=RESULTS / "shequ1-import-done-360.png", full_page=True)
+    assert set(Resident.objects.filter(id_number__in=people).values_list("name", flat=True)) == {
+        "欧阳明",
+        "司马兰",
+        "诸葛亮",
+    }
+
+    page.goto(f"{live_server.url}/residents/?q=oym")
+    assert page.get_by_text("欧阳明").first.is_visible()
+    _no_horizontal_scroll(page)
+    page.screenshot(path=RESULTS / "shequ1-residents-360.png", full_page=True)
+    context.close()
