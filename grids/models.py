@@ -418,6 +418,11 @@ class Resident(models.Model):
     moved_out_on = models.DateField(_("moved out on"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    # Set when the resident came in through a roster import (the history's first line).
+    imported = models.BooleanField(default=False, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Any
 
 from pypinyin import lazy_pinyin
@@ -53,7 +55,18 @@ def log_access(
     )
 
 
+@lru_cache(maxsize=50_000)
+def _syllables(chunk: str) -> tuple[str, ...]:
+    return tuple(s.lower() for s in lazy_pinyin(chunk, errors=lambda chars: chars.split()) if s.strip())
+
+
 def name_pinyin(name: str) -> tuple[str, str]:
-    """Full pinyin and initials of a name: 张三 → ("zhangsan", "zs")."""
-    syllables = [s.lower() for s in lazy_pinyin(name, errors=lambda chars: chars.split()) if s.strip()]
+    """Full pinyin and initials of a name: 张三 → ("zhangsan", "zs").
+
+    Character by character, cached: names are made of a few thousand characters, so
+    a 100,000-row roster converts each of them once.
+    """
+    syllables: list[str] = []
+    for chunk in re.findall(r"[\u3400-\u9fff\uf900-\ufaff]|[^\u3400-\u9fff\uf900-\ufaff]+", name):
+        syllables.extend(_syllables(chunk))
     return "".join(syllables)[:255], "".join(s[0] for s in syllables if s)[:64]

@@ -119,13 +119,10 @@ def create_resident(*, by: Any, data: ResidentData) -> Resident:
                     _("A resident with this ID number already exists in %(grid)s.") % {"grid": existing.grid.name}
                 )
             raise ResidentError(_("A resident with this ID number is already registered in another grid."))
-        resident = Resident()
+        resident = Resident(created_by=by)
         apply_data(resident, data, household_for(data))
         resident.save()
         resident.tags.set(data.tags)
-        ResidentChange.objects.create(
-            resident=resident, kind=ResidentChange.Kind.CREATED, by=by, changes=_diff({}, _snapshot(resident))
-        )
     return resident
 
 

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from grids import access
 from grids.models import Grid, Household, PopulationTag, Resident, ResidentChange
-from grids.pii import mask_id, mask_phone, name_pinyin
-from grids.roster import reader
+from grids.pii import mask_phone, name_pinyin
+from grids.roster import bulk, reader
 from grids.roster.cleaning import (
     CellError,
     clean_choice,
@@ -420,6 +420,8 @@ def _apply(resident: Resident, row: Row, ctx: Context) -> None:
         if name in v:
             setattr(resident, name, v[name])
     if resident.pk is None:
+        resident.created_by_id = ctx.user.pk
+        resident.imported = True
         resident.residence_type = v.get("residence_type", "registered")
         resident.ethnicity = v.get("ethnicity", "")
     resident.grid_id = row.grid.pk
@@ -434,20 +436,18 @@ def _ensure_households(rows: list[Row], ctx: Context) -> None:
         ctx.households.setdefault(tuple(h[1:]), h[0])
     missing = [k for k in keys if k not in ctx.households]
     numbers = {_household_key(row): row.values.get("household_no", "") for row in rows}
-    created = Household.objects.bulk_create(
-        [
-            Household(grid_id=k[0], estate=k[1], building=k[2], unit=k[3], room=k[4], household_no=numbers.get(k, ""))
-            for k in missing
-        ]
-    )
+    created = [
+        Household(grid_id=k[0], estate=k[1], building=k[2], unit=k[3], room=k[4], household_no=numbers.get(k, ""))
+        for k in missing
+    ]
+    bulk.insert(Household, created)
     for key, household in zip(missing, created, strict=True):
         ctx.households[key] = household.pk
 
 
 def _write(creates, updates, ctx: Context) -> None:
     through = Resident.tags.through
-    if creates:
-        Resident.objects.bulk_create([r for _row, r in creates])
+    bulk.insert(Resident, [r for _row, r in creates])
     if updates:
         now = timezone.now()
         for _row, r, _c in updates:
@@ -471,24 +471,17 @@ def _write(creates, updates, ctx: Context) -> None:
             ],
         )
         through.objects.filter(resident_id__in=[r.pk for _row, r, _c in updates]).delete()
-    through.objects.bulk_create(
+    bulk.insert(
+        through,
         [through(resident_id=r.pk, populationtag_id=t) for row, r in creates for t in row.tags]
-        + [through(resident_id=r.pk, populationtag_id=t) for row, r, _c in updates for t in row.tags]
+        + [through(resident_id=r.pk, populationtag_id=t) for row, r, _c in updates for t in row.tags],
     )
-    ResidentChange.objects.bulk_create(
+    bulk.insert(
+        ResidentChange,
         [
-            ResidentChange(
-                resident=r,
-                kind=ResidentChange.Kind.IMPORTED,
-                by=ctx.user,
-                changes={"id_number": [None, mask_id(r.id_number)]},
-            )
-            for _row, r in creates
-        ]
-        + [
             ResidentChange(resident=r, kind=ResidentChange.Kind.UPDATED, by=ctx.user, changes=c)
             for _row, r, c in updates
-        ]
+        ],
     )
 
 

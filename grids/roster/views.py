@@ -137,4 +137,3 @@ def resident_export(request: HttpRequest) -> HttpResponse:
         detail=(request.GET.urlencode() + f" unmasked={unmasked}")[:500],
     )
     return _attachment(content, f"residents-{timezone.localdate():%Y%m%d}.xlsx")
-

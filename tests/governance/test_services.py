@@ -88,6 +88,7 @@ def test_worker_runs_health_task_over_the_filesystem_broker(tmp_path):
         (celery_dir / sub).mkdir(parents=True)
     client = Celery(
         "client",
+        set_as_current=False,
         broker="filesystem://",
         backend=f"file://{celery_dir / 'results'}",
         broker_transport_options={
@@ -103,5 +104,5 @@ def test_worker_runs_health_task_over_redis(tmp_path):
     url = os.environ.get("REDIS_URL")
     need_service("Redis", _redis_available(url))
     env = dict(os.environ, VAR_DIR=str(tmp_path))
-    client = Celery("client", broker=url, backend=url)
+    client = Celery("client", broker=url, backend=url, set_as_current=False)
     _run_health_through_worker(env, client)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from stdnum.cn.ric import calc_check_digit
 
 from grids import resident_actions
-from grids.models import Household, PersonalDataAccess, PopulationTag, Resident, ResidentChange
+from grids.models import Household, PersonalDataAccess, PopulationTag, Resident
 from grids.pii import mask_id, mask_phone, name_pinyin
 
 
@@ -184,7 +184,8 @@ def test_grid_worker_adds_a_resident_and_birth_date_and_sex_are_derived(client, 
     assert resident.phone == "13912345678"
     assert resident.household.building == "3"
     assert resident.name_initials == "sb"
-    assert resident.changes.get().kind == ResidentChange.Kind.CREATED
+    assert resident.created_by == personas["grid_worker"] and not resident.imported
+    assert "手工录入" in client.get(f"/residents/{resident.pk}/").content.decode()
 
 
 @pytest.mark.parametrize(
