@@ -11,6 +11,7 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,8 +44,12 @@ def normalise_text(value: object) -> str:
     if isinstance(value, float):
         # Excel stores every number as a float, so a phone number comes back as 13800138000.0.
         return str(int(value)) if value.is_integer() else str(value)
-    text = str(value)
-    # Fast path for the bulk of a roster (digits, codes): nothing to fold but spaces.
+    return _normalise_str(str(value))
+
+
+@lru_cache(maxsize=16_384)
+def _normalise_str(text: str) -> str:
+    # Cached: a roster repeats the same grid, estate, type and relation values on every row.
     if text.isascii():
         return " ".join(text.split())
     return " ".join(unicodedata.normalize("NFKC", text).translate(_INVISIBLE).split())
