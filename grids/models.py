@@ -431,6 +431,7 @@ class Resident(models.Model):
         ordering = ["grid", "household", "id"]
         indexes = [
             models.Index(fields=["grid", "moved_out_on"], name="resident_grid_moved_idx"),
+            models.Index(fields=["grid", "household", "id"], name="resident_list_order_idx"),
             models.Index(fields=["birth_date"], name="resident_birth_idx"),
         ]
 
