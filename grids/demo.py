@@ -87,6 +87,7 @@ def seed_residents(*, households_per_grid: int = 40, seed: int = 2026) -> int:
                         residence_type=residence,
                         political_status=rng.choices(["masses", "cpc", "cyl", ""], weights=[70, 12, 8, 10], k=1)[0],
                         moved_out_on=moved_out,
+                        imported=True,
                     )
                 )
                 chosen = []

@@ -65,6 +65,20 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+def _labelled(changes):
+    """Each change with its fields named as the user knows them."""
+    extra = {"address": _("Address"), "tags": _("Tags"), "grid": _("Grid"), "grid_id": _("Grid")}
+    for change in changes:
+        change.lines = []
+        for name, pair in change.changes.items():
+            try:
+                label = extra.get(name) or Resident._meta.get_field(name.removesuffix("_id")).verbose_name
+            except Exception:  # noqa: BLE001 - an unknown key from an older version is shown as is
+                label = name
+            change.lines.append((label, *pair))
+    return changes
+
+
 @login_required
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     resident = access.get_object(
@@ -84,7 +98,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "resident": resident,
             "row": _masked_rows(request.user, [resident])[0],
             "members": _masked_rows(request.user, members),
-            "changes": resident.changes.select_related("by")[:50],
+            "changes": _labelled(resident.changes.select_related("by")[:50]),
             "can_change": access.has_perm(request.user, access.CHANGE, resident),
         },
     )

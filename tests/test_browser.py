@@ -167,3 +167,36 @@ def test_community_staff_uploads_a_roster_sees_the_preview_and_confirms(browser,
     _no_horizontal_scroll(page)
     page.screenshot(path=RESULTS / "shequ1-residents-360.png", full_page=True)
     context.close()
+
+
+@pytest.mark.parametrize(
+    "username,paths",
+    [
+        (
+            "admin",
+            [
+                "/",
+                "/grids/",
+                "/posts/",
+                "/posts/new/",
+                "/accounts/new/",
+                "/residents/",
+                "/residents/new/",
+                "/residents/import/",
+                "/residents/access-log/",
+            ],
+        ),
+        ("wangge1", ["/", "/grids/", "/residents/", "/residents/new/", "/residents/import/"]),
+        ("bumen1", ["/"]),
+    ],
+)
+def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, demo, username, paths):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    _login(page, live_server.url, username)
+    for path in paths:
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, path
+        widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert widths[0] <= widths[1], f"{path} is {widths[0]}px wide"
+    context.close()

@@ -179,6 +179,9 @@ class Context:
                 self.grids_by_key.setdefault(normalise_text(key), []).append(grid)
         self.only_grid = grids[0] if len(grids) == 1 else None
         self.tags = {t.name: t.pk for t in PopulationTag.objects.filter(is_active=True)}
+        self.tag_names = {pk: name for name, pk in self.tags.items()} | dict(
+            PopulationTag.objects.filter(is_active=False).values_list("pk", "name")
+        )
         self.households: dict[tuple, int] = {}
         self.seen_ids: dict[str, int] = {}
 
@@ -380,7 +383,7 @@ def _process_batch(rows: list[Row], ctx: Context, report: Report, *, write: bool
         old_tags = tags_of.get(current["pk"], set())
         new_tags = set(row.tags) if has_tags else old_tags
         if new_tags != old_tags:
-            changes["tags"] = [sorted(old_tags), sorted(new_tags)]
+            changes["tags"] = [sorted(ctx.tag_names[t] for t in old_tags), sorted(ctx.tag_names[t] for t in new_tags)]
         if not changes:
             report.unchanged += 1
             continue

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grids import access, pii, resident_queries
+from grids.forms import BootstrapForm
 from grids.models import PersonalDataAccess, RosterImport
 from grids.resident_forms import ResidentFilterForm
 from grids.roster import jobs, spreadsheets
@@ -24,8 +25,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_ERRORS = 200
 
 
-class UploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("Roster file (.xlsx)"))
+class UploadForm(BootstrapForm):
+    file = forms.FileField(
+        label=gettext_lazy("Roster file (.xlsx)"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

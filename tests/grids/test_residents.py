@@ -231,6 +231,8 @@ def test_edit_records_history_with_masked_values(client, personas, people, tree)
     change = resident.changes.get(kind="updated")
     assert change.changes["phone"] == ["138****8000", "137****1111"]
     assert "grid_id" in change.changes
+    page = client.get(f"/residents/{resident.pk}/").content.decode()
+    assert "联系电话" in page and "138****8000 → 137****1111" in page
 
 
 def test_move_out_keeps_the_record(client, personas, people):
