@@ -337,3 +337,113 @@ def test_export_is_masked_for_grid_worker_and_neutralises_formulas(client, perso
     ws = openpyxl.load_workbook(io.BytesIO(client.get("/residents/export.xlsx").content)).active
     assert list(ws.values)[1][1] == make_id(seq="101")
     assert PopulationTag.objects.exists()
+
+
+def _fullwidth(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+ID = make_id("19800512", "101")
+
+
+@pytest.mark.parametrize(
+    "case,header,row,check",
+    [
+        ("title rows", None, None, lambda r: r.name == "张三"),
+        ("alias 名字", ["名字", "身份证号", "所属网格"], ["张三", ID, "东风第一网格"], lambda r: r.name == "张三"),
+        ("alias 证件号码", ["姓名", "证件号码", "网格"], ["张三", ID, "东风第一网格"], lambda r: r.id_number == ID),
+        ("alias 身份证号码", ["姓名", "身份证号码", "网格"], ["张三", ID, "东风第一网格"], lambda r: r.id_number == ID),
+        (
+            "alias 手机号码",
+            ["姓名", "身份证号", "网格", "手机号码"],
+            ["张三", ID, "东风第一网格", "13800138000"],
+            lambda r: r.phone == "13800138000",
+        ),
+        (
+            "full-width digits",
+            ["姓名", "身份证号", "网格"],
+            ["张三", _fullwidth(ID), "东风第一网格"],
+            lambda r: r.id_number == ID,
+        ),
+        (
+            "spaces",
+            ["姓名", "身份证号", "网格"],
+            ["  张三 ", f" {ID}\u3000", " 东风第一网格 "],
+            lambda r: r.name == "张三" and r.id_number == ID,
+        ),
+        (
+            "lower-case x",
+            ["姓名", "身份证号", "网格"],
+            ["张三", "X", "东风第一网格"],
+            lambda r: r.id_number.endswith("X"),
+        ),
+        (
+            "phone as number",
+            ["姓名", "身份证号", "网格", "联系电话"],
+            ["张三", ID, "东风第一网格", 13800138000],
+            lambda r: r.phone == "13800138000",
+        ),
+        (
+            "date 1980.5.12",
+            ["姓名", "身份证号", "网格", "出生日期"],
+            ["张三", ID, "东风第一网格", "1980.5.12"],
+            lambda r: r.birth_date == datetime.date(1980, 5, 12),
+        ),
+        (
+            "date 1980-05-12",
+            ["姓名", "身份证号", "网格", "出生日期"],
+            ["张三", ID, "东风第一网格", "1980-05-12"],
+            lambda r: r.birth_date == datetime.date(1980, 5, 12),
+        ),
+        (
+            "date 1980年5月12日",
+            ["姓名", "身份证号", "网格", "出生日期"],
+            ["张三", ID, "东风第一网格", "1980年5月12日"],
+            lambda r: r.birth_date == datetime.date(1980, 5, 12),
+        ),
+        (
+            "Excel serial date",
+            ["姓名", "身份证号", "网格", "出生日期"],
+            ["张三", ID, "东风第一网格", 29353],
+            lambda r: r.birth_date == datetime.date(1980, 5, 12),
+        ),
+    ],
+)
+def test_messy_spreadsheet_case(admin_client, tree, case, header, row, check):
+    if case == "title rows":
+        content = xlsx(
+            [["姓名", "身份证号", "网格"], ["张三", ID, "东风第一网格"]],
+            title_rows=[["东风社区人口信息表"], ["填表人：王丽华", "", "2026年11月"]],
+        )
+    else:
+        if case == "lower-case x":
+            first17 = next(
+                f"44010419800512{n:03d}" for n in range(1000) if calc_check_digit(f"44010419800512{n:03d}0") == "X"
+            )
+            row = [row[0], (first17 + "x"), row[2]]
+        content = xlsx([header, row])
+    job = job_of(upload(admin_client, content))
+    assert job.preview["rejected"] == 0, job.preview["errors"]
+    admin_client.post(f"/residents/import/{job.pk}/confirm/", {"mode": "all"})
+    assert check(Resident.objects.get()), case
+
+
+def test_birth_date_or_sex_contradicting_the_id_is_rejected(admin_client, tree):
+    rows = [
+        ["姓名", "身份证号", "网格", "出生日期", "性别"],
+        ["张三", ID, "东风第一网格", "1981-05-12", "男"],
+        ["李四", make_id("19800512", "202"), "东风第一网格", "", "男"],
+    ]
+    job = job_of(upload(admin_client, xlsx(rows)))
+    messages = {(r, c) for r, c, _m in job.preview["errors"]}
+    assert messages == {(2, "出生日期"), (3, "性别")}
+
+
+def test_grid_worker_export_contains_only_their_grid(client, personas, tree):
+    client.force_login(personas["street_admin"])
+    job = job_of(upload(client, xlsx([HEADER, person(), person("李四", "202", grid="农林第一网格")])))
+    client.post(f"/residents/import/{job.pk}/confirm/", {"mode": "all"})
+    client.force_login(personas["grid_worker"])
+    ws = openpyxl.load_workbook(io.BytesIO(client.get("/residents/export.xlsx").content)).active
+    names = [row[0] for row in list(ws.values)[1:]]
+    assert names == ["张三"]
