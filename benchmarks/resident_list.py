@@ -4,8 +4,8 @@
         .venv/bin/python benchmarks/resident_list.py [--requests 30]
 
 Run benchmarks/roster_import.py first so the database holds ~100,000 residents. Each
-URL is requested through Django's test client as the street admin (the widest scope,
-and unmasked, so the access log is written too); prints the query count, median and
+URL is requested through Django's test client as the street official `jiedao` (the whole
+street through the access gate); prints the query count, median and
 p95 server time per URL.
 """
 
@@ -53,7 +53,7 @@ def main() -> None:
     client = Client()
     from django.contrib.auth import get_user_model
 
-    client.force_login(get_user_model().objects.get(username="admin"))
+    client.force_login(get_user_model().objects.get(username="jiedao"))
     tag = PopulationTag.objects.get(name="独居老人").pk
     grid = Grid.objects.order_by("code").first().pk
     for template in URLS:

@@ -74,5 +74,7 @@ def resident_page_rows(rows: QuerySet[Resident]) -> QuerySet[Resident]:
     return (
         rows.select_related("grid__community", "household")
         .prefetch_related("tags")
-        .order_by("grid__code", "household__estate", "household__building", "household__unit", "household__room", "id")
+        # Grid, then household, then person: members of a household stay together, and the
+        # order is served by the (grid, household, id) index instead of sorting the roster.
+        .order_by("grid_id", "household_id", "id")
     )

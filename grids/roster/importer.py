@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +35,7 @@ from grids.roster.cleaning import (
 from grids.roster.xlsx import DEFAULT_LIMITS, Limits, UploadRejected
 
 BATCH = 2000
+ANALYZE_AFTER = 5000
 MAX_REPORTED_MOVES = 500
 
 SEX_CHOICES = {"男": "M", "女": "F", "男性": "M", "女性": "F", "m": "M", "f": "F"}
@@ -547,4 +548,16 @@ def run(
         if write and report.rejected and not valid_only:
             # All-or-nothing: one rejected row and nothing of this import stays.
             transaction.set_rollback(True)
+    written = report.new + report.updated
+    if write and written >= ANALYZE_AFTER and (valid_only or not report.rejected):
+        _refresh_statistics()
     return report
+
+
+def _refresh_statistics() -> None:
+    """After a large import the planner's row estimates are stale (autovacuum catches up
+    later); without fresh ones it sorts the whole roster for the first list page."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model in (Resident, Household, Resident.tags.through):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

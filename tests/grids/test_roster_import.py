@@ -447,3 +447,17 @@ def test_grid_worker_export_contains_only_their_grid(client, personas, tree):
     ws = openpyxl.load_workbook(io.BytesIO(client.get("/residents/export.xlsx").content)).active
     names = [row[0] for row in list(ws.values)[1:]]
     assert names == ["张三"]
+
+
+def test_large_import_refreshes_planner_statistics(tree, personas, monkeypatch):
+    calls = []
+    monkeypatch.setattr(importer, "ANALYZE_AFTER", 2)
+    monkeypatch.setattr(importer, "_refresh_statistics", lambda: calls.append(True))
+    importer.run(io.BytesIO(xlsx([HEADER, person(), person("李四", "202")])), user=personas["street_admin"], write=True)
+    assert calls == [True]
+    importer.run(io.BytesIO(xlsx([HEADER, person()])), user=personas["street_admin"], write=False)
+    assert calls == [True]
+
+
+def test_refreshing_statistics_runs_inside_a_transaction(db):
+    importer._refresh_statistics()  # ANALYZE on PostgreSQL; nothing to do on SQLite
