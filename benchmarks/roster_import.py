@@ -166,7 +166,7 @@ def run_baseline(path: Path, limit: int) -> dict:
             ]
 
     grids = {g.name: g.pk for g in Grid.objects.all()}
-    household = Household.objects.create(grid_id=next(iter(grids.values())), estate="基线小区")
+    household, _ = Household.objects.get_or_create(grid_id=next(iter(grids.values())), estate="基线小区")
     sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
     data = tablib.Dataset(headers=PlainResidentResource.Meta.fields)
     for index, row in enumerate(sheet.iter_rows()):

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import datetime
 import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -19,6 +25,7 @@ from grids import actions
 from grids.models import Community, Department, Grid, Role, Street
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def need_service(what: str, available: bool) -> None:
@@ -120,3 +127,51 @@ def personas(tree, root) -> dict[str, object]:
 def fresh(user):
     """The same user as a new object, as the next request would load it."""
     return get_user_model().objects.get(pk=user.pk)
+
+
+@contextmanager
+def celery_worker(env: dict[str, str], log_path: Path) -> Iterator[tuple[str, Callable[[], str]]]:
+    """Run a real Celery worker process on a queue of its own.
+
+    Yields the queue name and a function returning the worker's log so far (for
+    assertion messages). The worker is stopped on exit.
+    """
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    log = open(log_path, "w+")  # noqa: SIM115 - closed below
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "governance",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+    def read_log() -> str:
+        log.flush()
+        log.seek(0)
+        return log.read()[-3000:]
+
+    try:
+        yield queue, read_log
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        log.close()

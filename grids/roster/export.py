@@ -9,6 +9,7 @@ from import_export.formats.base_formats import XLSX
 
 from grids import pii
 from grids.models import Resident
+from grids.roster import vocab
 from grids.roster.spreadsheets import neutralise
 
 
@@ -42,7 +43,6 @@ class ResidentExport(resources.Resource):
         super().__init__()
         self.user = user
         self.unmasked = 0
-        self._relation = dict(Resident.Relation.choices)
 
     def dehydrate_id_number(self, resident: Resident) -> str:
         if pii.can_see(self.user, resident):
@@ -54,32 +54,16 @@ class ResidentExport(resources.Resource):
         return resident.phone if pii.can_see(self.user, resident) else pii.mask_phone(resident.phone)
 
     def dehydrate_sex(self, resident: Resident) -> str:
-        return "男" if resident.sex == Resident.Sex.MALE else "女"
+        return vocab.SEX.get(resident.sex, "")
 
     def dehydrate_residence_type(self, resident: Resident) -> str:
-        return {"registered": "户籍人口", "resident": "常住人口", "migrant": "流动人口", "foreign": "境外人员"}.get(
-            resident.residence_type, ""
-        )
+        return vocab.RESIDENCE_TYPE.get(resident.residence_type, "")
 
     def dehydrate_relation(self, resident: Resident) -> str:
-        return {
-            "head": "户主",
-            "spouse": "配偶",
-            "child": "子女",
-            "parent": "父母",
-            "grandchild": "孙子女",
-            "sibling": "兄弟姐妹",
-            "other": "其他",
-        }.get(resident.relation, "")
+        return vocab.RELATION.get(resident.relation, "")
 
     def dehydrate_political_status(self, resident: Resident) -> str:
-        return {
-            "cpc": "中共党员",
-            "cpc_probationary": "中共预备党员",
-            "cyl": "共青团员",
-            "democratic": "民主党派",
-            "masses": "群众",
-        }.get(resident.political_status, "")
+        return vocab.POLITICAL_STATUS.get(resident.political_status, "")
 
     def dehydrate_tags(self, resident: Resident) -> str:
         return "、".join(t.name for t in resident.tags.all())

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from grids import access
 from grids.models import Grid, Household, PopulationTag, Resident, ResidentChange
 from grids.pii import mask_phone, name_pinyin
-from grids.roster import bulk, reader
+from grids.roster import bulk, reader, vocab
 from grids.roster.cleaning import (
     CellError,
     clean_choice,
@@ -38,60 +38,37 @@ BATCH = 2000
 ANALYZE_AFTER = 5000
 MAX_REPORTED_MOVES = 500
 
-SEX_CHOICES = {"男": "M", "女": "F", "男性": "M", "女性": "F", "m": "M", "f": "F"}
-RESIDENCE_CHOICES = {
-    "户籍": "registered",
-    "户籍人口": "registered",
-    "常住": "resident",
-    "常住人口": "resident",
-    "流动": "migrant",
-    "流动人口": "migrant",
-    "境外": "foreign",
-    "境外人员": "foreign",
-    "境外人口": "foreign",
-}
-RELATION_CHOICES = {
-    "户主": "head",
-    "本人": "head",
-    "配偶": "spouse",
-    "妻": "spouse",
-    "妻子": "spouse",
-    "夫": "spouse",
-    "丈夫": "spouse",
-    "子": "child",
-    "女": "child",
-    "儿子": "child",
-    "女儿": "child",
-    "子女": "child",
-    "长子": "child",
-    "长女": "child",
-    "次子": "child",
-    "次女": "child",
-    "父亲": "parent",
-    "母亲": "parent",
-    "父母": "parent",
-    "孙子": "grandchild",
-    "孙女": "grandchild",
-    "孙子女": "grandchild",
-    "外孙": "grandchild",
-    "外孙女": "grandchild",
-    "兄弟姐妹": "sibling",
-    "兄": "sibling",
-    "弟": "sibling",
-    "姐": "sibling",
-    "妹": "sibling",
-    "其他": "other",
-}
-POLITICAL_CHOICES = {
-    "中共党员": "cpc",
-    "党员": "cpc",
-    "中共预备党员": "cpc_probationary",
-    "预备党员": "cpc_probationary",
-    "共青团员": "cyl",
-    "团员": "cyl",
-    "民主党派": "democratic",
-    "群众": "masses",
-}
+SEX_CHOICES = vocab.accepted(vocab.SEX, 男性="M", 女性="F", m="M", f="F")
+RESIDENCE_CHOICES = vocab.accepted(
+    vocab.RESIDENCE_TYPE, 户籍="registered", 常住="resident", 流动="migrant", 境外="foreign", 境外人口="foreign"
+)
+RELATION_CHOICES = vocab.accepted(
+    vocab.RELATION,
+    本人="head",
+    妻="spouse",
+    妻子="spouse",
+    夫="spouse",
+    丈夫="spouse",
+    子="child",
+    女="child",
+    儿子="child",
+    女儿="child",
+    长子="child",
+    长女="child",
+    次子="child",
+    次女="child",
+    父亲="parent",
+    母亲="parent",
+    孙子="grandchild",
+    孙女="grandchild",
+    外孙="grandchild",
+    外孙女="grandchild",
+    兄="sibling",
+    弟="sibling",
+    姐="sibling",
+    妹="sibling",
+)
+POLITICAL_CHOICES = vocab.accepted(vocab.POLITICAL_STATUS, 党员="cpc", 预备党员="cpc_probationary", 团员="cyl")
 TAG_SPLIT = re.compile(r"[,，、;；/\s]+")
 
 # Fields compared to decide whether an existing resident is unchanged.

@@ -13,7 +13,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from grids.models import Grid, PopulationTag
-from grids.roster import reader
+from grids.roster import reader, vocab
 from grids.roster.cleaning import match_header, normalise_text
 
 # Column header, field, width. The headers are the ones the importer recognises first.
@@ -63,11 +63,11 @@ def roster_template(grids: Iterable[Grid]) -> bytes:
     options = wb.create_sheet("选项")
     grids = list(grids)
     lists = {
-        "sex": ["男", "女"],
-        "residence_type": ["户籍人口", "常住人口", "流动人口", "境外人员"],
+        "sex": list(vocab.SEX.values()),
+        "residence_type": list(vocab.RESIDENCE_TYPE.values()),
         "grid": [f"{g.community.name} · {g.name}" if _ambiguous(g, grids) else g.name for g in grids],
-        "relation": ["户主", "配偶", "子女", "父母", "孙子女", "兄弟姐妹", "其他"],
-        "political_status": ["中共党员", "中共预备党员", "共青团员", "民主党派", "群众"],
+        "relation": list(vocab.RELATION.values()),
+        "political_status": list(vocab.POLITICAL_STATUS.values()),
         "tags": [t.name for t in PopulationTag.objects.filter(is_active=True)],
     }
     for col, (header, field, width) in enumerate(TEMPLATE_COLUMNS, start=1):

@@ -4,15 +4,13 @@ health task from the broker (the filesystem broker `make run` uses, and Redis)."
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 from celery import Celery
 from django.db import connection
 
-from tests.conftest import need_service
+from tests.conftest import celery_worker, need_service
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,48 +34,16 @@ def _redis_available(url: str | None) -> bool:
 
 
 def _run_health_through_worker(env: dict[str, str], client: Celery) -> dict:
-    queue = f"health-{uuid.uuid4().hex[:12]}"
-    log = open(Path(env["VAR_DIR"]) / "worker.log", "w+")  # noqa: SIM115 - closed below
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "governance",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            queue,
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel",
-            "INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    with celery_worker(env, Path(env["VAR_DIR"]) / "worker.log") as (queue, worker_log):
         token = uuid.uuid4().hex
         result = client.send_task("governance.tasks.health", args=[token], queue=queue)
         try:
             value = result.get(timeout=60)
         except Exception:
-            log.seek(0)
-            raise AssertionError("worker did not answer:\n" + log.read()[-3000:]) from None
+            raise AssertionError("worker did not answer:\n" + worker_log()) from None
         assert value["token"] == token
         assert value["worker"].startswith("celery@")
         return value
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        log.close()
 
 
 def test_worker_runs_health_task_over_the_filesystem_broker(tmp_path):

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -15,7 +12,7 @@ from django.db import connection
 from governance.celery import app
 from grids.models import Resident, RosterImport
 from grids.roster import jobs
-from tests.conftest import need_service
+from tests.conftest import celery_worker, need_service
 from tests.grids.test_roster_import import HEADER, job_of, person, upload, xlsx
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,35 +60,11 @@ def test_real_worker_checks_and_imports_a_large_roster(client, personas, tree, m
     need_service("PostgreSQL", connection.vendor == "postgresql")
     redis_url = os.environ.get("REDIS_URL")
     need_service("Redis", bool(redis_url))
-    queue = f"roster-{uuid.uuid4().hex[:10]}"
     settings.MEDIA_ROOT = tmp_path / "media"
     monkeypatch.setattr(jobs, "INLINE_ROWS", 10)
-    monkeypatch.setitem(app.conf, "task_default_queue", queue)
     env = dict(os.environ, DATABASE_URL=_database_url(), MEDIA_ROOT=str(settings.MEDIA_ROOT), VAR_DIR=str(tmp_path))
-    log = open(tmp_path / "worker.log", "w+")  # noqa: SIM115
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "governance",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            queue,
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel",
-            "INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    with celery_worker(env, tmp_path / "worker.log") as (queue, worker_log):
+        monkeypatch.setitem(app.conf, "task_default_queue", queue)
         client.force_login(personas["street_admin"])
         job = job_of(upload(client, _roster(60)))
 
@@ -104,8 +77,7 @@ def test_real_worker_checks_and_imports_a_large_roster(client, personas, tree, m
                 if current.status == RosterImport.Status.FAILED:
                     break
                 time.sleep(0.3)
-            log.seek(0)
-            raise AssertionError(f"job is {current.status}: {current.message}\n{log.read()[-3000:]}")
+            raise AssertionError(f"job is {current.status}: {current.message}\n{worker_log()}")
 
         checked = wait_for(RosterImport.Status.CHECKED)
         assert checked.preview["new"] == 60 and checked.progress == 60
@@ -113,10 +85,3 @@ def test_real_worker_checks_and_imports_a_large_roster(client, personas, tree, m
         done = wait_for(RosterImport.Status.DONE)
         assert done.result["new"] == 60
         assert Resident.objects.count() == 60
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        log.close()
