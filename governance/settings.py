@@ -211,6 +211,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# A control character in a note must not make an export fail.
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 INLINE_ROWS = 3000
 
 
-class ImportError_(Exception):
+class ImportStepError(Exception):
     """An import step the rules forbid; the message is shown to the user."""
 
 
@@ -65,19 +65,19 @@ def confirm_import(*, by: Any, job_id: int, valid_only: bool) -> RosterImport:
     """Import a checked roster. Exactly one confirmation wins if two arrive at once."""
     job = RosterImport.objects.filter(pk=job_id, user=by).first()
     if job is None:
-        raise ImportError_(_("This import does not exist."))
+        raise ImportStepError(_("This import does not exist."))
     rejected = job.preview.get("rejected", 0)
     if rejected and not valid_only:
-        raise ImportError_(
+        raise ImportStepError(
             _("Some rows were rejected. Fix them and upload again, or choose to import only the valid rows.")
         )
     if not (job.preview.get("new", 0) or job.preview.get("updated", 0)):
-        raise ImportError_(_("There is nothing to import: every row is unchanged or rejected."))
+        raise ImportStepError(_("There is nothing to import: every row is unchanged or rejected."))
     claimed = RosterImport.objects.filter(pk=job.pk, status=RosterImport.Status.CHECKED).update(
         status=RosterImport.Status.IMPORTING, valid_only=valid_only, progress=0
     )
     if claimed != 1:
-        raise ImportError_(_("This import has already been confirmed."))
+        raise ImportStepError(_("This import has already been confirmed."))
     job.refresh_from_db()
     _dispatch("import", job)
     job.refresh_from_db()

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +24,7 @@ from grids.roster.xlsx import DEFAULT_LIMITS, UploadRejected
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_ERRORS = 200
+EXPORT_MAX = 20_000
 
 
 class UploadForm(BootstrapForm):
@@ -108,7 +110,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     valid_only = request.POST.get("mode") == "valid_only"
     try:
         job = jobs.confirm_import(by=request.user, job_id=job.pk, valid_only=valid_only)
-    except jobs.ImportError_ as error:
+    except jobs.ImportStepError as error:
         messages.error(request, str(error))
     else:
         if job.status == RosterImport.Status.DONE:
@@ -133,6 +135,17 @@ def import_rejected(request: HttpRequest, pk: int) -> HttpResponse:
 def resident_export(request: HttpRequest) -> HttpResponse:
     flt = ResidentFilterForm(request.GET).to_filter()
     rows = resident_queries.search_residents(request.user, flt)
+    if rows.count() > EXPORT_MAX:
+        # Building the workbook holds every cell in memory; a bounded export keeps the server up.
+        messages.error(
+            request,
+            _(
+                "At most %(max)d residents can be exported at once. Narrow the list with the filters (e.g. by grid) "
+                "and export again."
+            )
+            % {"max": EXPORT_MAX},
+        )
+        return redirect(f"{reverse('grids:resident_list')}?{request.GET.urlencode()}")
     content, count, unmasked = export_residents(user=request.user, queryset=rows)
     first = rows.select_related("grid__community").first()
     pii.log_access(

@@ -461,3 +461,22 @@ def test_large_import_refreshes_planner_statistics(tree, personas, monkeypatch):
 
 def test_refreshing_statistics_runs_inside_a_transaction(db):
     importer._refresh_statistics()  # ANALYZE on PostgreSQL; nothing to do on SQLite
+
+
+def test_export_is_bounded_and_says_how_to_narrow_it(admin_client, tree, monkeypatch):
+    from grids.roster import views
+
+    job = job_of(upload(admin_client, xlsx([HEADER, person(), person("李四", "202")])))
+    admin_client.post(f"/residents/import/{job.pk}/confirm/", {"mode": "all"})
+    monkeypatch.setattr(views, "EXPORT_MAX", 1)
+    response = admin_client.get("/residents/export.xlsx?q=")
+    assert response.status_code == 302
+    assert "最多" in admin_client.get(response["Location"]).content.decode()
+    assert admin_client.get(f"/residents/export.xlsx?grid={tree.g11.pk}&q=zs").status_code == 200
+
+
+def test_export_survives_control_characters(admin_client, tree):
+    job = job_of(upload(admin_client, xlsx([HEADER, person()])))
+    admin_client.post(f"/residents/import/{job.pk}/confirm/", {"mode": "all"})
+    Resident.objects.update(note="铃声\x07测试")
+    assert admin_client.get("/residents/export.xlsx").status_code == 200
