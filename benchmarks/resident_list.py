@@ -67,8 +67,10 @@ def main() -> None:
             assert response.status_code == 200, url
         times.sort()
         p95 = times[max(0, round(len(times) * 0.95) - 1)]
-        print(f"{url:55s} queries={len(ctx.captured_queries):2d}  median={statistics.median(times):6.1f} ms  "
-              f"p95={p95:6.1f} ms")
+        print(
+            f"{url:55s} queries={len(ctx.captured_queries):2d}  median={statistics.median(times):6.1f} ms  "
+            f"p95={p95:6.1f} ms"
+        )
 
 
 if __name__ == "__main__":

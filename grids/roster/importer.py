@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from grids import access
 from grids.models import Grid, Household, PopulationTag, Resident, ResidentChange
 from grids.pii import mask_phone, name_pinyin
+from grids.resident_actions import TRACKED
 from grids.roster import bulk, reader, vocab
 from grids.roster.cleaning import (
     CellError,
@@ -71,19 +72,9 @@ RELATION_CHOICES = vocab.accepted(
 POLITICAL_CHOICES = vocab.accepted(vocab.POLITICAL_STATUS, 党员="cpc", 预备党员="cpc_probationary", 团员="cyl")
 TAG_SPLIT = re.compile(r"[,，、;；/\s]+")
 
-# Fields compared to decide whether an existing resident is unchanged.
-COMPARED = (
-    "name",
-    "phone",
-    "ethnicity",
-    "grid_id",
-    "household_id",
-    "relation",
-    "residence_type",
-    "political_status",
-    "moved_out_on",
-    "note",
-)
+# Fields compared to decide whether an existing resident is unchanged: those the history
+# tracks, but the ID number, which is how the row found the resident.
+COMPARED = tuple(name for name in TRACKED if name != "id_number")
 ADDRESS = ("estate", "building", "unit", "room")
 
 

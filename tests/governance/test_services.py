@@ -50,7 +50,7 @@ def test_worker_runs_health_task_over_the_filesystem_broker(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL"}}
     env["VAR_DIR"] = str(tmp_path)
     celery_dir = tmp_path / "celery"
-    for sub in ("queue", "processed", "results"):
+    for sub in ("queue", "processed", "results", "control"):
         (celery_dir / sub).mkdir(parents=True)
     client = Celery(
         "client",
@@ -61,6 +61,7 @@ def test_worker_runs_health_task_over_the_filesystem_broker(tmp_path):
             "data_folder_in": str(celery_dir / "queue"),
             "data_folder_out": str(celery_dir / "queue"),
             "processed_folder": str(celery_dir / "processed"),
+            "control_folder": str(celery_dir / "control"),
         },
     )
     _run_health_through_worker(env, client)
