@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from typing import Any
 
-from pypinyin import lazy_pinyin
+# Names are converted character by character, so pypinyin's phrase dictionary (and its
+# defensive copy of the character one) would only cost ~45 MB in every process.
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
+os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "true")
+
+from pypinyin import lazy_pinyin  # noqa: E402 - after the switches above
 
 from grids import access
 from grids.models import PersonalDataAccess, Resident
