@@ -18,17 +18,19 @@ from defusedxml import ElementTree
 from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook
 
-from grids.roster.xlsx import DEFAULT_LIMITS, READ_ERRORS, Limits, UploadRejected, inspect
+from grids.roster.xlsx import (
+    DEFAULT_LIMITS,
+    READ_ERRORS,
+    Limits,
+    UploadRejected,
+    empty_workbook,
+    inspect,
+    unreadable,
+)
 
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>]")
 _CHUNK = 1024 * 1024
-
-
-def _unreadable() -> UploadRejected:
-    return UploadRejected(
-        _("The file could not be read. Open it in Excel or WPS, save it again as .xlsx (Excel workbook) and upload it.")
-    )
 
 
 def _small_part(zf: zipfile.ZipFile, name: str) -> bytes:
@@ -72,7 +74,7 @@ def iter_rows(fileobj: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[tu
     try:
         rows = count_rows(fileobj)
     except (*READ_ERRORS, StopIteration, ParseError):
-        raise _unreadable() from None
+        raise unreadable() from None
     # A few title rows above the header are allowed on top of the data-row limit.
     if rows > limits.max_rows + 10:
         raise UploadRejected(
@@ -94,8 +96,8 @@ def iter_rows(fileobj: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[tu
                     values.pop()
                 yield first_row + index + 1, values
     except (CalamineError, *READ_ERRORS):
-        raise _unreadable() from None
+        raise unreadable() from None
     finally:
         fileobj.seek(0)
     if not seen:
-        raise UploadRejected(_("The workbook is empty: its first sheet has no data."))
+        raise empty_workbook()

@@ -1,27 +1,20 @@
-"""Safe reading of uploaded .xlsx resident rosters.
+"""Safety checks on uploaded .xlsx resident rosters, before any sheet is parsed.
 
-Every limit is checked while reading, before the whole file is in memory, and every
-unusable file is refused with a message that tells the user how to fix it.
+Every limit is checked without loading the workbook, and every unusable file is refused
+with a message that tells the user how to fix it. grids.roster.reader streams the rows.
 """
 
 from __future__ import annotations
 
 import codecs
-import logging
 import zipfile
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, NoReturn
 from xml.etree import ElementTree
 
-import openpyxl
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.workbook.workbook import Workbook
-
-logger = logging.getLogger(__name__)
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
@@ -36,10 +29,10 @@ MAX_WORKBOOK_PART = 2 * 1024 * 1024
 RATIO_MIN_SIZE = 1024 * 1024
 CHUNK = 64 * 1024
 
-# Whatever zipfile or openpyxl raise on a damaged file, the user's remedy is the same. RuntimeError also covers
+# Whatever zipfile or the sheet reader raise on a damaged file, the user's remedy is the same. RuntimeError also covers
 # NotImplementedError: zip-password members and unsupported compression methods.
 ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError)
-READ_ERRORS = (*ZIP_ERRORS, InvalidFileException, SyntaxError, LookupError, ValueError, TypeError)
+READ_ERRORS = (*ZIP_ERRORS, SyntaxError, LookupError, ValueError, TypeError)
 
 
 @dataclass(frozen=True)
@@ -58,7 +51,7 @@ class UploadRejected(ValueError):
     """The file cannot be read; str(error) is the message for the user."""
 
 
-def _unreadable() -> UploadRejected:
+def unreadable() -> UploadRejected:
     return UploadRejected(
         _(
             "The file could not be read; it may be damaged. Open it in Excel or WPS, save it again as "
@@ -96,7 +89,7 @@ def _inspect(fileobj: BinaryIO, limits: Limits) -> None:
     try:
         archive = zipfile.ZipFile(fileobj)
     except READ_ERRORS as exc:
-        raise _unreadable() from exc
+        raise unreadable() from exc
     with archive:
         _check_archive(archive, limits)
 
@@ -192,76 +185,22 @@ def _check_archive(archive: zipfile.ZipFile, limits: Limits) -> None:
 
 def _count_sheets(archive: zipfile.ZipFile) -> int:
     if archive.getinfo(WORKBOOK_PART).file_size > MAX_WORKBOOK_PART:
-        raise _unreadable()
+        raise unreadable()
     try:
         data = archive.read(WORKBOOK_PART)
     except READ_ERRORS as exc:
-        raise _unreadable() from exc
+        raise unreadable() from exc
     # A real workbook part never declares a DTD; refusing one rules out entity-expansion tricks.
     if b"<!DOCTYPE" in data.upper():
-        raise _unreadable()
+        raise unreadable()
     try:
         root = ElementTree.fromstring(data)  # noqa: S314 - size-capped and DTD-free, checked above
     except ElementTree.ParseError as exc:
-        raise _unreadable() from exc
+        raise unreadable() from exc
     return sum(1 for element in root.iter() if element.tag in SHEET_TAGS)
 
 
-def iter_rows(fileobj: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[tuple[int, tuple[object, ...]]]:
-    """Stream the first worksheet as ``(excel_row_number, values)``, skipping completely empty rows.
-
-    Trailing empty cells are trimmed from ``values``. Being a generator, nothing is checked until
-    the first row is requested.
-    """
-    inspect(fileobj, limits)
-    try:
-        workbook = openpyxl.load_workbook(fileobj, read_only=True, data_only=True)
-    except READ_ERRORS as exc:
-        logger.info("Roster workbook could not be opened", exc_info=True)
-        raise _unreadable() from exc
-    # Read-only workbooks keep the zip open until closed, including when the consumer stops early.
-    try:
-        yield from _stream_first_sheet(workbook, limits)
-    finally:
-        workbook.close()
-
-
-def _stream_first_sheet(workbook: Workbook, limits: Limits) -> Iterator[tuple[int, tuple[object, ...]]]:
-    seen = 0
-    try:
-        if not workbook.worksheets:
-            raise _empty()
-        sheet = workbook.worksheets[0]
-        # The stored dimension is often wrong; trusting it can silently drop rows past it
-        # or pad every row to a bogus width.
-        sheet.reset_dimensions()
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            values = tuple(row)
-            end = len(values)
-            while end and values[end - 1] is None:
-                end -= 1
-            if not end:
-                continue
-            seen += 1
-            if seen > limits.max_rows:
-                raise UploadRejected(
-                    _(
-                        "The roster has more than %(limit)s rows. Split it into smaller files and upload them "
-                        "one at a time."
-                    )
-                    % {"limit": limits.max_rows}
-                )
-            yield number, values[:end]
-    except UploadRejected:  # a ValueError itself, so it must not be rewrapped below
-        raise
-    except READ_ERRORS as exc:
-        logger.info("Roster worksheet could not be parsed", exc_info=True)
-        raise _unreadable() from exc
-    if not seen:
-        raise _empty()
-
-
-def _empty() -> UploadRejected:
+def empty_workbook() -> UploadRejected:
     return UploadRejected(
         _(
             "The workbook is empty: its first sheet has no data. Put the roster on the first sheet, save it, "
