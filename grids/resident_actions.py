@@ -92,13 +92,18 @@ def household_for(data: ResidentData) -> Household:
     return household
 
 
+def set_identity(resident: Resident, *, name: str, id_number: str) -> None:
+    """Set name and ID number with what derives from them: pinyin, birth date and sex."""
+    resident.name = name
+    resident.name_pinyin, resident.name_initials = name_pinyin(name)
+    resident.id_number = id_number
+    resident.birth_date = id_birth_date(id_number)
+    resident.sex = id_sex(id_number)
+
+
 def apply_data(resident: Resident, data: ResidentData, household: Household) -> None:
     """Copy validated values onto a resident, deriving birth date, sex and pinyin."""
-    resident.name = data.name
-    resident.name_pinyin, resident.name_initials = name_pinyin(data.name)
-    resident.id_number = data.id_number
-    resident.birth_date = id_birth_date(data.id_number)
-    resident.sex = id_sex(data.id_number)
+    set_identity(resident, name=data.name, id_number=data.id_number)
     resident.phone = data.phone
     resident.ethnicity = data.ethnicity
     resident.grid = data.grid

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from grids import access
 from grids.models import Grid, Household, PopulationTag, Resident, ResidentChange
-from grids.pii import mask_phone, name_pinyin
-from grids.resident_actions import TRACKED
+from grids.pii import mask_phone
+from grids.resident_actions import TRACKED, set_identity
 from grids.roster import bulk, reader, vocab
 from grids.roster.cleaning import (
     CellError,
@@ -383,11 +383,7 @@ def _show(name: str, value: Any) -> Any:
 
 def _apply(resident: Resident, row: Row, ctx: Context) -> None:
     v = row.values
-    resident.name = v.get("name", resident.name)
-    resident.name_pinyin, resident.name_initials = name_pinyin(resident.name)
-    resident.id_number = v["id_number"]
-    resident.birth_date = id_birth_date(resident.id_number)
-    resident.sex = id_sex(resident.id_number)
+    set_identity(resident, name=v.get("name", resident.name), id_number=v["id_number"])
     for name in ("phone", "ethnicity", "relation", "residence_type", "political_status", "moved_out_on", "note"):
         if name in v:
             setattr(resident, name, v[name])
