@@ -30,14 +30,8 @@ class ImportStepError(Exception):
 
 def start_import(*, by: Any, upload: UploadedFile) -> RosterImport:
     """Store the upload and check it (in the request if small, else in a worker)."""
-    if not upload.name.lower().endswith(".xlsx"):
-        if upload.name.lower().endswith(".xls"):
-            raise UploadRejected(
-                _(
-                    "This is an old-format .xls file. Open it in Excel or WPS and save it as .xlsx "
-                    "(Excel workbook), then upload again."
-                )
-            )
+    # A .xls name is let through so that the content check below explains what to do with it.
+    if not upload.name.lower().endswith((".xlsx", ".xls")):
         raise UploadRejected(_("Upload an Excel workbook (.xlsx). Download the template if you are not sure."))
     inspect(upload.file, DEFAULT_LIMITS)
     try:
