@@ -6,7 +6,6 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -143,7 +142,3 @@ def rejected_rows(fileobj, errors: list[list[Any]]) -> bytes:
             cells = [neutralise(v) for v in values[:width]] + [None] * (width - len(values))
             ws.append([number, *cells, "；".join(reasons[number])])
     return _save(wb)
-
-
-def export_title() -> str:
-    return _("Residents")
