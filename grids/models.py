@@ -398,14 +398,18 @@ class Resident(models.Model):
 
     name = models.CharField(_("name"), max_length=64, validators=[validate_name])
     # Pinyin of the name, so that `zs` or `zhangsan` finds 张三.
-    name_pinyin = models.CharField(max_length=255, editable=False, db_index=True)
-    name_initials = models.CharField(max_length=64, editable=False, db_index=True)
-    id_number = models.CharField(_("ID number"), max_length=18, unique=True)
+    # Searched only by prefix (see the indexes below).
+    name_pinyin = models.CharField(max_length=255, editable=False)
+    name_initials = models.CharField(max_length=64, editable=False)
+    id_number = models.CharField(_("ID number"), max_length=18)
     birth_date = models.DateField(_("birth date"), editable=False)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, editable=False)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     ethnicity = models.CharField(_("ethnicity"), max_length=16, blank=True, default="汉族")
-    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="residents", verbose_name=_("grid"))
+    # Indexed by the composite indexes that start with grid.
+    grid = models.ForeignKey(
+        Grid, on_delete=models.PROTECT, related_name="residents", verbose_name=_("grid"), db_index=False
+    )
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="members", verbose_name=_("household")
     )
@@ -418,8 +422,15 @@ class Resident(models.Model):
     moved_out_on = models.DateField(_("moved out on"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Not indexed: it is only read on a resident's page, and deleting an account is rare.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        db_index=False,
     )
     # Set when the resident came in through a roster import (the history's first line).
     imported = models.BooleanField(default=False, editable=False)
@@ -429,11 +440,17 @@ class Resident(models.Model):
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
         ordering = ["grid", "household", "id"]
+        # Every index slows a 100,000-row import, so each one here is needed and none repeats another.
         indexes = [
             models.Index(fields=["grid", "moved_out_on"], name="resident_grid_moved_idx"),
             models.Index(fields=["grid", "household", "id"], name="resident_list_order_idx"),
             models.Index(fields=["birth_date"], name="resident_birth_idx"),
+            # Prefix search (LIKE 'zs%'), which a plain index cannot serve under a non-C collation.
+            models.Index(fields=["name_pinyin"], name="resident_pinyin_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name_initials"], name="resident_initials_idx", opclasses=["varchar_pattern_ops"]),
         ]
+        # A constraint rather than unique=True, which on PostgreSQL adds a second (LIKE) index nothing uses.
+        constraints = [models.UniqueConstraint(fields=["id_number"], name="resident_id_number_unique")]
 
     def __str__(self) -> str:
         return self.name

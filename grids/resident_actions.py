@@ -92,13 +92,22 @@ def household_for(data: ResidentData) -> Household:
     return household
 
 
+def identity(name: str, id_number: str) -> dict[str, Any]:
+    """Name and ID number with what derives from them: pinyin, birth date and sex."""
+    pinyin, initials = name_pinyin(name)
+    return {
+        "name": name,
+        "name_pinyin": pinyin,
+        "name_initials": initials,
+        "id_number": id_number,
+        "birth_date": id_birth_date(id_number),
+        "sex": id_sex(id_number),
+    }
+
+
 def set_identity(resident: Resident, *, name: str, id_number: str) -> None:
-    """Set name and ID number with what derives from them: pinyin, birth date and sex."""
-    resident.name = name
-    resident.name_pinyin, resident.name_initials = name_pinyin(name)
-    resident.id_number = id_number
-    resident.birth_date = id_birth_date(id_number)
-    resident.sex = id_sex(id_number)
+    for attname, value in identity(name, id_number).items():
+        setattr(resident, attname, value)
 
 
 def apply_data(resident: Resident, data: ResidentData, household: Household) -> None:

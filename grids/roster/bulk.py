@@ -2,8 +2,9 @@
 
 Django's bulk_create prepares every value of every row through the field machinery
 and sends one huge INSERT; for a 100,000-row roster that is most of the import's
-time. COPY streams plain text instead. Ids are taken from the table's sequence
-first, so the caller can link rows (residents to households, tags and history).
+time. COPY streams plain text instead, built straight from each row's values
+without model instances. Ids are taken from the table's sequence first, so the
+caller can link rows (residents to households, tags and history).
 """
 
 from __future__ import annotations
@@ -11,53 +12,92 @@ from __future__ import annotations
 import datetime
 import io
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection, models
 from django.utils import timezone
 
 
+def _text(value: str) -> str:
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+def _json(value: Any) -> str:
+    return _text(json.dumps(value, ensure_ascii=False))
+
+
+_FORMATS: dict[type, Callable[[Any], str]] = {
+    str: _text,
+    int: str,
+    bool: lambda value: "t" if value else "f",
+    type(None): lambda value: r"\N",
+    datetime.date: datetime.date.isoformat,
+    datetime.datetime: datetime.datetime.isoformat,
+    dict: _json,
+    list: _json,
+}
+
+
 def _escape(value: Any) -> str:
-    if value is None:
-        return r"\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, (dict, list)):
-        value = json.dumps(value, ensure_ascii=False)
-    elif isinstance(value, (datetime.date, datetime.datetime)):
-        value = value.isoformat()
-    else:
-        value = str(value)
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    """One value in COPY's text format."""
+    fmt = _FORMATS.get(type(value))
+    return fmt(value) if fmt is not None else _text(str(value))
 
 
-def insert(model: type[models.Model], objects: list[models.Model]) -> None:
-    """Insert `objects` and set their primary keys."""
-    if not objects:
-        return
+def _fields(model: type[models.Model]) -> list[models.Field]:
+    return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+def _stamped(field: models.Field) -> bool:
+    return getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+
+
+def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows given as {attname: value} and return their new primary keys, in order.
+
+    Every concrete field must be given, except auto_now / auto_now_add ones, which get the current time.
+    """
+    if not rows:
+        return []
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(objects)
-        return
+        created = model.objects.bulk_create([model(**row) for row in rows])
+        return [obj.pk for obj in created]
     now = timezone.now()
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    for field in fields:
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            for obj in objects:
-                setattr(obj, field.attname, now)
+    fields = _fields(model)
+    stamped = [f.attname for f in fields if _stamped(f)]
+    attnames = [f.attname for f in fields]
+    missing = set(attnames) - set(stamped) - rows[0].keys()
+    unknown = rows[0].keys() - set(attnames)
+    if missing or unknown:
+        raise ValueError(f"{model.__name__} rows lack {sorted(missing)} or have unknown {sorted(unknown)}")
     table = model._meta.db_table
     pk = model._meta.pk.column
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, len(objects)]
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, len(rows)]
         )
-        for obj, (new_id,) in zip(objects, cursor.fetchall(), strict=True):
-            obj.pk = new_id
-        columns = [pk, *(f.column for f in fields)]
-        attnames = [model._meta.pk.attname, *(f.attname for f in fields)]
+        ids = [new_id for (new_id,) in cursor.fetchall()]
+        stamp = _escape(now)
         buffer = io.StringIO()
-        for obj in objects:
-            buffer.write("\t".join(_escape(getattr(obj, name)) for name in attnames))
-            buffer.write("\n")
+        write = buffer.write
+        for new_id, row in zip(ids, rows, strict=True):
+            write(str(new_id))
+            for name in attnames:
+                write("\t")
+                write(_escape(row[name]) if name in row else stamp)
+            write("\n")
         buffer.seek(0)
-        quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-        cursor.copy_expert(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN", buffer)
+        columns = ", ".join(connection.ops.quote_name(c) for c in [pk, *(f.column for f in fields)])
+        cursor.copy_expert(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN", buffer)
+    return ids
+
+
+def insert(model: type[models.Model], objects: list[models.Model]) -> None:
+    """Insert model instances and set their primary keys."""
+    attnames = [f.attname for f in _fields(model) if not _stamped(f)]
+    ids = insert_rows(model, [{name: getattr(obj, name) for name in attnames} for obj in objects])
+    for obj, new_id in zip(objects, ids, strict=True):
+        obj.pk = new_id

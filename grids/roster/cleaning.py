@@ -10,7 +10,7 @@ import datetime
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
 from django.utils import timezone
@@ -82,8 +82,11 @@ def _bad_id_shape(number: str) -> CellError:
     )
 
 
-def clean_id_number(value: object) -> str:
-    """Return the 18-character 公民身份号码 with an upper-case X, or raise CellError."""
+def clean_id_number(value: object, today: datetime.date | None = None) -> str:
+    """Return the 18-character 公民身份号码 with an upper-case X, or raise CellError.
+
+    `today` bounds the birth date; an import passes it once instead of asking the clock on every row.
+    """
     # Excel keeps 15 significant digits, so an 18-digit number typed into a numeric cell is already damaged.
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise _excel_mangled_id()
@@ -106,7 +109,7 @@ def clean_id_number(value: object) -> str:
             _("The check digit (last character) of ID number “%(value)s” is wrong; the number was probably mistyped.")
             % {"value": number}
         )
-    if _id_birth_date_or_error(number) > timezone.localdate():
+    if _id_birth_date_or_error(number) > (today or timezone.localdate()):
         raise CellError(
             _("The birth date in ID number “%(value)s” (%(date)s) is in the future.")
             % {"value": number, "date": number[6:14]}
@@ -227,10 +230,15 @@ def _choice_lookup(choices: dict[str, str]) -> dict[str, str]:
     return cached[1]
 
 
-def clean_choice(value: object, choices: dict[str, str], field_label: str) -> str:
-    """Map one of the accepted spellings in `choices` (case-insensitive for Latin letters) to its code."""
+def clean_choice(value: object, choices: dict[str, str], field_label: str, *, empty: str | None = None) -> str:
+    """Map one of the accepted spellings in `choices` (case-insensitive for Latin letters) to its code.
+
+    An empty cell gives `empty`, or is an error when `empty` is None.
+    """
     text = normalise_text(value)
     if not text:
+        if empty is not None:
+            return empty
         raise CellError(_("%(field)s is required.") % {"field": field_label})
     lookup = _choice_lookup(choices)
     try:
@@ -240,6 +248,31 @@ def clean_choice(value: object, choices: dict[str, str], field_label: str) -> st
             _("“%(value)s” is not a valid %(field)s; use one of: %(choices)s.")
             % {"value": text, "field": field_label, "choices": ", ".join(choices)}
         ) from None
+
+
+def choice_cleaner(choices: dict[str, str], field_label: str, *, empty: str | None = None) -> Callable[[object], str]:
+    """clean_choice for one column of one file, remembering each distinct text cell's outcome.
+
+    A coded column holds a handful of distinct spellings across tens of thousands of rows.
+    """
+    outcomes: dict[str, str | CellError] = {}
+
+    def clean(value: object) -> str:
+        if type(value) is not str:
+            return clean_choice(value, choices, field_label, empty=empty)
+        outcome = outcomes.get(value)
+        if outcome is None:
+            try:
+                outcome = clean_choice(value, choices, field_label, empty=empty)
+            except CellError as error:
+                outcome = error
+            if len(outcomes) < 1000:
+                outcomes[value] = outcome
+        if isinstance(outcome, CellError):
+            raise CellError(str(outcome))
+        return outcome
+
+    return clean
 
 
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {

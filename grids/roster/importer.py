@@ -7,6 +7,7 @@ count does not depend on the size of the file.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,11 +20,11 @@ from django.utils.translation import gettext as _
 from grids import access
 from grids.models import Grid, Household, PopulationTag, Resident, ResidentChange
 from grids.pii import mask_phone
-from grids.resident_actions import TRACKED, set_identity
+from grids.resident_actions import TRACKED, identity, set_identity
 from grids.roster import bulk, reader, vocab
 from grids.roster.cleaning import (
     CellError,
-    clean_choice,
+    choice_cleaner,
     clean_id_number,
     clean_name,
     clean_phone,
@@ -153,6 +154,10 @@ class Context:
         )
         self.households: dict[tuple, int] = {}
         self.seen_ids: dict[str, int] = {}
+        columns = {name: index for index, name in header.items()}
+        self.grid_column = columns.get("grid")
+        self.tags_column = columns.get("tags")
+        self.plan = _plan(self)
 
     def label(self, field_name: str) -> str:
         return self.labels.get(field_name, field_name)
@@ -171,54 +176,53 @@ def _text(value: object, limit: int) -> str:
     return text
 
 
-def _validate(number: int, values: list[object], ctx: Context, report: Report) -> Row | None:
+def _plan(ctx: Context) -> list[tuple[str, int, Callable[[object], Any]]]:
+    """(field, column index, cleaner) for each field the sheet has, in the order rows are checked."""
+    today = timezone.localdate()
+    cleaners: dict[str, Callable[[object], Any]] = {
+        "name": clean_name,
+        "id_number": functools.partial(clean_id_number, today=today),
+        "phone": clean_phone,
+        "ethnicity": functools.partial(_text, limit=16),
+        **{
+            name: functools.partial(_text, limit=limit)
+            for name, limit in (
+                ("estate", 64),
+                ("building", 32),
+                ("unit", 16),
+                ("room", 16),
+                ("household_no", 32),
+                ("note", 200),
+            )
+        },
+        "residence_type": choice_cleaner(RESIDENCE_CHOICES, ctx.label("residence_type"), empty="registered"),
+        "relation": choice_cleaner(RELATION_CHOICES, ctx.label("relation"), empty=""),
+        "political_status": choice_cleaner(POLITICAL_CHOICES, ctx.label("political_status"), empty=""),
+        "moved_out_on": parse_date,
+        "sex": choice_cleaner(SEX_CHOICES, ctx.label("sex"), empty=""),
+        "birth_date": parse_date,
+    }
     columns = {name: index for index, name in ctx.header.items()}
+    return [(name, columns[name], cleaner) for name, cleaner in cleaners.items() if name in columns]
+
+
+def _validate(number: int, values: list[object], ctx: Context, report: Report) -> Row | None:
     cleaned: dict[str, Any] = {}
     ok = True
-
-    def take(name: str, cleaner: Callable[[object], Any], *, required: bool = False) -> None:
-        nonlocal ok
-        if name not in columns:
-            return
+    width = len(values)
+    for name, index, cleaner in ctx.plan:
         try:
-            cleaned[name] = cleaner(_cell(values, columns[name]))
+            cleaned[name] = cleaner(values[index] if index < width else None)
         except CellError as error:
             report.reject(number, ctx.label(name), str(error))
             ok = False
 
-    take("name", clean_name)
-    take("id_number", clean_id_number)
-    take("phone", clean_phone)
-    take("ethnicity", lambda v: _text(v, 16))
-    for name, limit in (
-        ("estate", 64),
-        ("building", 32),
-        ("unit", 16),
-        ("room", 16),
-        ("household_no", 32),
-        ("note", 200),
-    ):
-        take(name, lambda v, limit=limit: _text(v, limit))
-    take(
-        "residence_type",
-        lambda v: (
-            clean_choice(v, RESIDENCE_CHOICES, ctx.label("residence_type")) if normalise_text(v) else "registered"
-        ),
-    )
-    take("relation", lambda v: clean_choice(v, RELATION_CHOICES, ctx.label("relation")) if normalise_text(v) else "")
-    take(
-        "political_status",
-        lambda v: clean_choice(v, POLITICAL_CHOICES, ctx.label("political_status")) if normalise_text(v) else "",
-    )
-    take("moved_out_on", parse_date)
-    take("sex", lambda v: clean_choice(v, SEX_CHOICES, ctx.label("sex")) if normalise_text(v) else "")
-    take("birth_date", parse_date)
-
-    grid = _grid(number, _cell(values, columns.get("grid")), ctx, report)
+    grid = _grid(number, _cell(values, ctx.grid_column), ctx, report)
     ok = ok and grid is not None
 
     tag_ids: list[int] = []
-    for tag in TAG_SPLIT.split(normalise_text(_cell(values, columns.get("tags")))):
+    tags_cell = _cell(values, ctx.tags_column)
+    for tag in TAG_SPLIT.split(normalise_text(tags_cell)) if tags_cell not in (None, "") else ():
         if not tag:
             continue
         if tag not in ctx.tags:
@@ -307,7 +311,7 @@ def _process_batch(rows: list[Row], ctx: Context, report: Report, *, write: bool
                 row.values.setdefault(name, current[f"household__{name}"])
     if write:
         _ensure_households(rows, ctx)
-    creates: list[tuple[Row, Resident]] = []
+    creates: list[tuple[Row, dict[str, Any]]] = []
     updates: list[tuple[Row, Resident, dict[str, list[Any]]]] = []
     has_tags = "tags" in ctx.header.values()
     for row in rows:
@@ -326,9 +330,7 @@ def _process_batch(rows: list[Row], ctx: Context, report: Report, *, write: bool
         if current is None:
             report.new += 1
             if write:
-                resident = Resident()
-                _apply(resident, row, ctx)
-                creates.append((row, resident))
+                creates.append((row, _new_resident(row, ctx)))
             continue
         changes = {}
         for name in (
@@ -381,17 +383,31 @@ def _show(name: str, value: Any) -> Any:
     return value
 
 
+def _new_resident(row: Row, ctx: Context) -> dict[str, Any]:
+    """The database row of a new resident (a dict, not a model instance: see bulk.insert_rows)."""
+    v = row.values
+    return {
+        **identity(v["name"], v["id_number"]),
+        "phone": v.get("phone", ""),
+        "ethnicity": v.get("ethnicity", ""),
+        "grid_id": row.grid.pk,
+        "household_id": ctx.households[_household_key(row)],
+        "relation": v.get("relation", ""),
+        "residence_type": v.get("residence_type", "registered"),
+        "political_status": v.get("political_status", ""),
+        "moved_out_on": v.get("moved_out_on"),
+        "note": v.get("note", ""),
+        "created_by_id": ctx.user.pk,
+        "imported": True,
+    }
+
+
 def _apply(resident: Resident, row: Row, ctx: Context) -> None:
     v = row.values
     set_identity(resident, name=v.get("name", resident.name), id_number=v["id_number"])
     for name in ("phone", "ethnicity", "relation", "residence_type", "political_status", "moved_out_on", "note"):
         if name in v:
             setattr(resident, name, v[name])
-    if resident.pk is None:
-        resident.created_by_id = ctx.user.pk
-        resident.imported = True
-        resident.residence_type = v.get("residence_type", "registered")
-        resident.ethnicity = v.get("ethnicity", "")
     resident.grid_id = row.grid.pk
     resident.household_id = ctx.households[_household_key(row)]
 
@@ -415,7 +431,7 @@ def _ensure_households(rows: list[Row], ctx: Context) -> None:
 
 def _write(creates, updates, ctx: Context) -> None:
     through = Resident.tags.through
-    bulk.insert(Resident, [r for _row, r in creates])
+    new_ids = bulk.insert_rows(Resident, [values for _row, values in creates])
     if updates:
         now = timezone.now()
         for _row, r, _c in updates:
@@ -439,15 +455,19 @@ def _write(creates, updates, ctx: Context) -> None:
             ],
         )
         through.objects.filter(resident_id__in=[r.pk for _row, r, _c in updates]).delete()
-    bulk.insert(
+    bulk.insert_rows(
         through,
-        [through(resident_id=r.pk, populationtag_id=t) for row, r in creates for t in row.tags]
-        + [through(resident_id=r.pk, populationtag_id=t) for row, r, _c in updates for t in row.tags],
+        [
+            {"resident_id": pk, "populationtag_id": t}
+            for (row, _values), pk in zip(creates, new_ids, strict=True)
+            for t in row.tags
+        ]
+        + [{"resident_id": r.pk, "populationtag_id": t} for row, r, _c in updates for t in row.tags],
     )
-    bulk.insert(
+    bulk.insert_rows(
         ResidentChange,
         [
-            ResidentChange(resident=r, kind=ResidentChange.Kind.UPDATED, by=ctx.user, changes=c)
+            {"resident_id": r.pk, "kind": ResidentChange.Kind.UPDATED.value, "by_id": ctx.user.pk, "changes": c}
             for _row, r, c in updates
         ],
     )
