@@ -35,6 +35,8 @@ _NAME_MAX_LENGTH = 64
 
 def normalise_text(value: object) -> str:
     """Return the cell as a single-line string with Chinese input-method quirks (full-width forms) folded away."""
+    if type(value) is str:
+        return _normalise_str(value)
     if value is None:
         return ""
     if isinstance(value, bool):

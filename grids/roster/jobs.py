@@ -6,11 +6,13 @@ progress written to the job row so the page can poll it and survive a reload.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -85,11 +87,8 @@ def run_step(*, job_id: int, step: str) -> None:
     if job.status != expected:
         return  # a duplicate delivery of the task
 
-    def progress(rows: int) -> None:
-        RosterImport.objects.filter(pk=job_id).update(progress=rows)
-
     try:
-        with job.file.open("rb") as fileobj:
+        with job.file.open("rb") as fileobj, _progress_writer(job_id) as progress:
             report = importer.run(
                 fileobj, user=job.user, write=step == "import", valid_only=job.valid_only, progress=progress
             )
@@ -108,7 +107,7 @@ def run_step(*, job_id: int, step: str) -> None:
         return
     data = report.as_dict()
     if step == "check":
-        _finish(job_id, RosterImport.Status.CHECKED, preview=data, done=False)
+        _finish(job_id, RosterImport.Status.CHECKED, preview=data, done=False, progress=report.total)
     elif report.rejected and not job.valid_only:
         _finish(
             job_id,
@@ -117,7 +116,34 @@ def run_step(*, job_id: int, step: str) -> None:
             message=_("Rows became invalid since the preview; nothing was written. Upload the file again."),
         )
     else:
-        _finish(job_id, RosterImport.Status.DONE, result=data)
+        _finish(job_id, RosterImport.Status.DONE, result=data, progress=report.total)
+
+
+@contextlib.contextmanager
+def _progress_writer(job_id: int) -> Iterator[Callable[[int], None]]:
+    """Record rows done on the job where the polling page can see it.
+
+    The import runs in one transaction, so on PostgreSQL progress goes through a second
+    connection that commits each update at once. SQLite allows one writer at a time, so
+    there it is written in the import's own transaction and shows when that ends.
+    """
+    if connection.vendor != "postgresql":
+        yield lambda rows: RosterImport.objects.filter(pk=job_id).update(progress=rows)
+        return
+    side: list[Any] = []  # opened at the first update: a small file finishes before anyone polls
+    table = connection.ops.quote_name(RosterImport._meta.db_table)
+
+    def progress(rows: int) -> None:
+        if not side:
+            side.append(connections.create_connection(DEFAULT_DB_ALIAS))
+        with side[0].cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET progress = %s WHERE id = %s", [rows, job_id])  # noqa: S608
+
+    try:
+        yield progress
+    finally:
+        for other in side:
+            other.close()
 
 
 def _finish(job_id: int, status: str, *, done: bool = True, **fields: Any) -> None:

@@ -51,19 +51,26 @@ def _first_sheet_part(zf: zipfile.ZipFile) -> str:
     raise KeyError(rel_id)
 
 
+def _count_row_tags(data: bytes) -> int:
+    if b":row" in data or b"<row\n" in data or b"<row\t" in data or b"<row\r" in data:
+        # Prefixed tags (<x:row>) and line breaks inside a tag are rare; the regex handles them.
+        return len(_ROW_TAG.findall(data))
+    return data.count(b"<row ") + data.count(b"<row>")
+
+
 def count_rows(fileobj: BinaryIO) -> int:
     """Count <row> elements of the first sheet while decompressing it in chunks."""
     with zipfile.ZipFile(fileobj) as zf, zf.open(_first_sheet_part(zf)) as part:
         count, tail = 0, b""
         while chunk := part.read(_CHUNK):
             data = tail + chunk
-            count += len(_ROW_TAG.findall(data))
+            count += _count_row_tags(data)
             # Keep a short tail so a tag split across chunks is counted once.
             cut = max(0, len(data) - 8)
             last = data.rfind(b"<", cut)
             tail = data[last:] if last != -1 else b""
             if tail:
-                count -= len(_ROW_TAG.findall(tail))
+                count -= _count_row_tags(tail)
     fileobj.seek(0)
     return count
 
@@ -90,7 +97,7 @@ def iter_rows(fileobj: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[tu
         first_row = sheet.start[0] if sheet.start else 0
         seen = False
         for index, values in enumerate(sheet.iter_rows()):
-            if any(v not in ("", None) for v in values):
+            if values.count("") + values.count(None) < len(values):
                 seen = True
                 while values and values[-1] in ("", None):
                     values.pop()

@@ -7,11 +7,11 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from governance.celery import app
 from grids.models import Resident, RosterImport
-from grids.roster import jobs
+from grids.roster import importer, jobs
 from tests.conftest import celery_worker, need_service
 from tests.grids.test_roster_import import HEADER, job_of, person, upload, xlsx
 
@@ -85,3 +85,37 @@ def test_real_worker_checks_and_imports_a_large_roster(client, personas, tree, m
         done = wait_for(RosterImport.Status.DONE)
         assert done.result["new"] == 60
         assert Resident.objects.count() == 60
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_is_visible_while_the_import_transaction_is_open(
+    client, personas, tree, monkeypatch, settings, tmp_path
+):
+    """The import holds one transaction open; the polling page must still see rows done."""
+    need_service("PostgreSQL", connection.vendor == "postgresql")
+    settings.MEDIA_ROOT = tmp_path / "media"
+    monkeypatch.setattr(importer, "BATCH", 20)
+    client.force_login(personas["street_admin"])
+    job = job_of(upload(client, _roster(60)))
+    assert job.status == RosterImport.Status.CHECKED
+
+    seen = []
+    process_batch = importer._process_batch
+
+    def process_batch_watched(rows, ctx, report, *, write):
+        # What another connection (the page's) reads before each batch.
+        other = connections.create_connection(DEFAULT_DB_ALIAS)
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT progress FROM grids_rosterimport WHERE id = %s", [job.pk])
+                seen.append(cursor.fetchone()[0])
+        finally:
+            other.close()
+        process_batch(rows, ctx, report, write=write)
+
+    monkeypatch.setattr(importer, "_process_batch", process_batch_watched)
+    client.post(f"/residents/import/{job.pk}/confirm/", {"mode": "all"})
+    job.refresh_from_db()
+    assert job.status == RosterImport.Status.DONE and job.progress == 60
+    assert seen == [0, 20, 40]
+    assert Resident.objects.count() == 60

@@ -108,6 +108,34 @@ def test_count_rows_reads_the_sheet_xml_without_parsing_cells():
     assert count_rows(xlsx([[n] for n in range(1234)])) == 1234
 
 
+@pytest.mark.parametrize(
+    ("open_tag", "close_tag"),
+    [
+        (b"<row r='1'>", b"</row>"),
+        (b"<row>", b"</row>"),
+        (b"<x:row r='1'>", b"</x:row>"),
+        (b"<row\n r='1'>", b"</row>"),
+    ],
+    ids=["attributes", "bare", "prefixed", "line-break"],
+)
+def test_count_rows_across_chunk_boundaries(open_tag, close_tag):
+    """A sheet part larger than the reading chunk, written as other producers write it."""
+    rows = 70_000
+    body = (open_tag + b"<c><v>1</v></c>" + close_tag) * rows
+    part = b"<worksheet><sheetData>" + body + b"<rowBreaks count='0'/></sheetData></worksheet>"
+    assert len(part) > 1024 * 1024
+    book = io.BytesIO()
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/workbook.xml", WORKBOOK_XML)
+        zf.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        )
+        zf.writestr("xl/worksheets/sheet1.xml", part)
+    assert count_rows(book) == rows
+
+
 def test_upload_too_large():
     message = rejection(xlsx([["x" * 50]]), Limits(max_bytes=1000))
     assert "larger than 1000\xa0bytes" in message
