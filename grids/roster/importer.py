@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from django.db import connection, transaction
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -126,6 +128,7 @@ class Row:
     values: dict[str, Any]
     grid: Grid
     tags: list[int]
+    household_key: tuple | None = None
 
 
 class Context:
@@ -158,6 +161,7 @@ class Context:
         self.grid_column = columns.get("grid")
         self.tags_column = columns.get("tags")
         self.plan = _plan(self)
+        self.writer: bulk.Writer | None = None
 
     def label(self, field_name: str) -> str:
         return self.labels.get(field_name, field_name)
@@ -284,7 +288,20 @@ def _grid(number: int, value: object, ctx: Context, report: Report) -> Grid | No
 
 
 def _household_key(row: Row) -> tuple:
-    return (row.grid.pk, *(row.values.get(name, "") for name in ADDRESS))
+    # Asked for several times per row, and only once the row's address is complete.
+    if row.household_key is None:
+        row.household_key = (row.grid.pk, *(row.values.get(name, "") for name in ADDRESS))
+    return row.household_key
+
+
+def _residents_by_id_number(numbers: list[str]) -> QuerySet[Resident]:
+    if connection.vendor == "postgresql":
+        # One array parameter: Django would prepare each of the batch's IN values on its own.
+        table = connection.ops.quote_name(Resident._meta.db_table)
+        return Resident.objects.filter(
+            RawSQL(f"{table}.id_number = ANY(%s)", (numbers,), output_field=BooleanField())  # noqa: S611
+        )
+    return Resident.objects.filter(id_number__in=numbers)
 
 
 _EXISTING_FIELDS = ("pk", "id_number", *COMPARED, "grid__name", *(f"household__{a}" for a in ADDRESS))
@@ -294,9 +311,7 @@ def _process_batch(rows: list[Row], ctx: Context, report: Report, *, write: bool
     # Plain values, not model instances: most rows of a re-import are unchanged and need no object.
     existing = {
         values[1]: dict(zip(_EXISTING_FIELDS, values, strict=True))
-        for values in Resident.objects.filter(id_number__in=[row.values["id_number"] for row in rows]).values_list(
-            *_EXISTING_FIELDS
-        )
+        for values in _residents_by_id_number([row.values["id_number"] for row in rows]).values_list(*_EXISTING_FIELDS)
     }
     tags_of: dict[int, set[int]] = {}
     for resident_id, tag_id in Resident.tags.through.objects.filter(
@@ -373,6 +388,8 @@ def _process_batch(rows: list[Row], ctx: Context, report: Report, *, write: bool
             updates.append((row, resident, changes))
     if write:
         _write(creates, updates, ctx)
+        if ctx.writer is not None:
+            ctx.writer.start()
 
 
 def _show(name: str, value: Any) -> Any:
@@ -431,7 +448,7 @@ def _ensure_households(rows: list[Row], ctx: Context) -> None:
 
 def _write(creates, updates, ctx: Context) -> None:
     through = Resident.tags.through
-    new_ids = bulk.insert_rows(Resident, [values for _row, values in creates])
+    new_ids = bulk.insert_rows(Resident, [values for _row, values in creates], ctx.writer)
     if updates:
         now = timezone.now()
         for _row, r, _c in updates:
@@ -463,6 +480,7 @@ def _write(creates, updates, ctx: Context) -> None:
             for t in row.tags
         ]
         + [{"resident_id": r.pk, "populationtag_id": t} for row, r, _c in updates for t in row.tags],
+        ctx.writer,
     )
     bulk.insert_rows(
         ResidentChange,
@@ -470,6 +488,7 @@ def _write(creates, updates, ctx: Context) -> None:
             {"resident_id": r.pk, "kind": ResidentChange.Kind.UPDATED.value, "by_id": ctx.user.pk, "changes": c}
             for _row, r, c in updates
         ],
+        ctx.writer,
     )
 
 
@@ -513,7 +532,10 @@ def run(
         yield from first_rows
         yield from rows
 
-    with transaction.atomic():
+    with transaction.atomic(), bulk.Writer() as ctx.writer:
+        if write and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         batch: list[Row] = []
         for number, values in all_rows():
             report.total += 1
