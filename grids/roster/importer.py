@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids import access
-from grids.models import Grid, Household, PopulationTag, Resident, ResidentChange
+from grids.models import Community, Grid, Household, PopulationTag, Resident, ResidentChange, Street
 from grids.pii import mask_phone
 from grids.resident_actions import TRACKED, identity, set_identity
 from grids.roster import bulk, reader, vocab
@@ -556,14 +556,19 @@ def run(
             transaction.set_rollback(True)
     written = report.new + report.updated
     if write and written >= ANALYZE_AFTER and (valid_only or not report.rejected):
-        _refresh_statistics()
+        refresh_statistics()
     return report
 
 
-def _refresh_statistics() -> None:
+def refresh_statistics() -> None:
     """After a large import the planner's row estimates are stale (autovacuum catches up
-    later); without fresh ones it sorts the whole roster for the first list page."""
+    later); without fresh ones it sorts the whole roster for the first list page.
+
+    The tree's tables are included: autovacuum never analyzes a table of a few dozen rows,
+    and without statistics the planner takes a street's grids for one row and sorts the
+    whole roster to show page 500 (800 ms instead of 130 ms at 100,000 residents).
+    """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            for model in (Resident, Household, Resident.tags.through):
+            for model in (Resident, Household, Resident.tags.through, Street, Community, Grid):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -452,7 +452,7 @@ def test_grid_worker_export_contains_only_their_grid(client, personas, tree):
 def test_large_import_refreshes_planner_statistics(tree, personas, monkeypatch):
     calls = []
     monkeypatch.setattr(importer, "ANALYZE_AFTER", 2)
-    monkeypatch.setattr(importer, "_refresh_statistics", lambda: calls.append(True))
+    monkeypatch.setattr(importer, "refresh_statistics", lambda: calls.append(True))
     importer.run(io.BytesIO(xlsx([HEADER, person(), person("李四", "202")])), user=personas["street_admin"], write=True)
     assert calls == [True]
     importer.run(io.BytesIO(xlsx([HEADER, person()])), user=personas["street_admin"], write=False)
@@ -460,7 +460,7 @@ def test_large_import_refreshes_planner_statistics(tree, personas, monkeypatch):
 
 
 def test_refreshing_statistics_runs_inside_a_transaction(db):
-    importer._refresh_statistics()  # ANALYZE on PostgreSQL; nothing to do on SQLite
+    importer.refresh_statistics()  # ANALYZE on PostgreSQL; nothing to do on SQLite
 
 
 def test_export_is_bounded_and_says_how_to_narrow_it(admin_client, tree, monkeypatch):

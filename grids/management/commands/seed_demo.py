@@ -13,6 +13,7 @@ from django.utils import timezone
 from grids import actions
 from grids.demo import seed_residents
 from grids.models import Community, Department, Grid, Post, Role, Street
+from grids.roster.importer import refresh_statistics
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -70,6 +71,8 @@ class Command(BaseCommand):
             raise CommandError("The database already has streets; seed_demo only loads into an empty database.")
         with transaction.atomic():
             self._load()
+        # Planner statistics for the new rows (autovacuum never analyzes the small tree tables).
+        refresh_statistics()
         self.stdout.write(self.style.SUCCESS(f"Demo street loaded. Accounts use the password {DEMO_PASSWORD}."))
 
     def _load(self) -> None:
