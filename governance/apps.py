@@ -5,3 +5,18 @@ from django.utils.translation import gettext_lazy as _
 class GovernanceConfig(AppConfig):
     name = "governance"
     verbose_name = _("Governance")
+
+    def ready(self) -> None:
+        from governance.models import Event
+        from grids import access
+
+        # A department sees only the events given to it; the tree sees the events of its grids.
+        access.register(
+            Event,
+            {
+                "street": ("grid__community__street_id",),
+                "community": ("grid__community_id",),
+                "grid": ("grid_id",),
+                "department": ("assignments__department_id",),
+            },
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from governance import queries
 from grids import access
 
 
@@ -22,7 +23,17 @@ def navigation(request: HttpRequest) -> dict:
         scope = access.scope_for(user)
         return scope.is_superuser or any(scope.ids(access.VIEW, kind) for kind in ("street", "community", "grid"))
 
+    def todo_count() -> int:
+        user = getattr(request, "user", None)
+        return queries.inbox_count(user) if user and user.is_authenticated else 0
+
+    def unread_count() -> int:
+        user = getattr(request, "user", None)
+        return queries.unread_count(user) if user and user.is_authenticated else 0
+
     return {
         "nav_can_manage_posts": SimpleLazyObject(can_manage_posts),
         "nav_can_see_residents": SimpleLazyObject(can_see_residents),
+        "nav_todo_count": SimpleLazyObject(todo_count),
+        "nav_unread_count": SimpleLazyObject(unread_count),
     }

@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("grids.urls")),
+    path("", include("governance.event_urls")),
 ]
 
 handler400 = "governance.views.bad_request"

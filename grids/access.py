@@ -161,28 +161,46 @@ def _in(model: type[models.Model], lookup: str, ids: list[int]) -> Q:
         return Q(**{f"{lookup}__in": ids})
     field = model._meta.get_field(head)
     related = field.related_model
-    return Q(**{f"{field.attname}__in": related._default_manager.filter(_in(related, rest, ids)).values("pk")})
+    matching = related._default_manager.filter(_in(related, rest, ids))
+    if field.one_to_many:
+        # A reverse foreign key (an event's department assignments): rows with any matching one.
+        return Q(pk__in=matching.values(field.field.attname))
+    return Q(**{f"{field.attname}__in": matching.values("pk")})
 
 
-def _related_paths(model: type[models.Model]) -> list[str]:
-    paths = set()
+def _related_paths(model: type[models.Model]) -> tuple[list[str], list[str]]:
+    """Relations to load with an object so that has_perm needs no further query:
+    (forward ones for select_related, reverse ones for prefetch_related)."""
+    forward, reverse = set(), set()
     for lookups in _lookups(model).values():
         for lookup in lookups:
             parts = lookup.split("__")[:-1]
             if parts:
-                paths.add("__".join(parts))
-    return sorted(paths)
+                first = model._meta.get_field(parts[0])
+                (reverse if first.one_to_many else forward).add("__".join(parts))
+    return sorted(forward), sorted(reverse)
+
+
+def _walk(value: Any, parts: list[str]) -> Iterable[Any]:
+    if value is None:
+        return
+    if not parts:
+        yield value
+        return
+    step = getattr(value, parts[0], None)
+    if isinstance(step, models.Manager):
+        for item in step.all():
+            yield from _walk(item, parts[1:])
+    else:
+        yield from _walk(step, parts[1:])
 
 
 def _node_ids(obj: models.Model) -> Iterable[tuple[str, int]]:
     """The (kind, id) of every node at or above `obj`, read from loaded relations."""
     for kind, lookups in _lookups(type(obj)).items():
         for lookup in lookups:
-            value: Any = obj
-            for part in lookup.split("__"):
-                value = getattr(value, part, None) if value is not None else None
-            if value is not None:
-                yield kind, value
+            for node_id in _walk(obj, lookup.split("__")):
+                yield kind, node_id
 
 
 def has_perm(user: Any, perm: str, obj: models.Model) -> bool:
@@ -203,7 +221,8 @@ def require(user: Any, perm: str, obj: models.Model) -> None:
 def get_object(user: Any, model: type[M], pk: Any, perm: str = VIEW, queryset: models.QuerySet[M] | None = None) -> M:
     """Fetch one object by primary key through the gate (404 / 403 as in `require`)."""
     base = queryset if queryset is not None else model._default_manager.all()
-    base = base.select_related(*_related_paths(model))
+    forward, reverse = _related_paths(model)
+    base = base.select_related(*forward).prefetch_related(*reverse)
     try:
         obj = base.get(pk=pk)
     except (model.DoesNotExist, ValueError, TypeError):

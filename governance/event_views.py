@@ -1,0 +1,223 @@
+"""Event pages: report, to-do inbox, list, detail with timeline, transitions, notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from governance import actions, queries
+from governance.actions import EventError
+from governance.forms import (
+    EventFilterForm,
+    EventReportForm,
+    NoteForm,
+    ReasonForm,
+    ResolveForm,
+    VerifyForm,
+    WhistleForm,
+)
+from governance.models import Event, EventCategory, EventStep, Notification
+from grids import access
+
+PAGE_SIZE = 30
+
+
+def _rows(events: list[Event]) -> list[dict[str, Any]]:
+    now = timezone.now()
+    return [{"event": e, "light": queries.light_of(e, now), "deadline": queries.deadline_of(e)} for e in events]
+
+
+@login_required
+@require_GET
+def event_list(request: HttpRequest) -> HttpResponse:
+    flt = EventFilterForm(request.GET).to_filter()
+    events = queries.event_rows(queries.search_events(request.user, flt))
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "rows": _rows(list(page.object_list)),
+        "filter": flt,
+        "categories": EventCategory.objects.all(),
+        "grids": access.visible_grids(request.user).select_related("community").order_by("code"),
+        "statuses": Event.Status.choices,
+        "sources": Event.Source.choices,
+        "can_report": access.visible_grids(request.user, access.CHANGE).exists(),
+    }
+    template = "events/_rows.html" if request.htmx and not request.htmx.boosted else "events/list.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_create(request: HttpRequest) -> HttpResponse:
+    form = EventReportForm(request.POST or None, user=request.user)
+    if not form.fields["grid"].queryset.exists():
+        raise PermissionDenied
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            event = actions.report_event(
+                by=request.user,
+                grid_id=data["grid"].pk,
+                category_id=data["category"].pk,
+                description=data["description"],
+                address=data["address"],
+                latitude=data["latitude"],
+                longitude=data["longitude"],
+                urgency=data["urgency"],
+                solved_on_spot=data["solved_on_spot"],
+                result=data["result"],
+            )
+        except EventError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Event #%(id)d reported.") % {"id": event.pk})
+            return redirect("events:detail", pk=event.pk)
+    return render(request, "events/report.html", {"form": form})
+
+
+def _event(request: HttpRequest, pk: int) -> Event:
+    queryset = Event.objects.select_related("grid__community__street", "category", "reported_by")
+    return access.get_object(request.user, Event, pk, queryset=queryset)
+
+
+def _available(user: Any, event: Event) -> dict[str, forms.Form]:
+    """The transition forms this user may use on this event now."""
+    initial = {"version": event.version}
+    found: dict[str, forms.Form] = {}
+    acting = actions.can_act(user, event)
+    if event.status == Event.Status.REPORTED and acting:
+        found["accept"] = NoteForm(initial=initial, prefix="accept")
+    if event.status == Event.Status.ACCEPTED and acting and event.level in actions.WHISTLE_TARGETS:
+        found["whistle"] = WhistleForm(initial=initial, event=event, prefix="whistle")
+    if event.status == Event.Status.ESCALATED and event.level != "department" and acting:
+        found["acknowledge"] = NoteForm(initial=initial, prefix="acknowledge")
+    if actions.acknowledgeable(user, event):
+        found["acknowledge"] = NoteForm(initial=initial, prefix="acknowledge")
+    if event.status == Event.Status.ACCEPTED and actions.can_resolve(user, event):
+        found["resolve"] = ResolveForm(initial=initial, prefix="resolve")
+    if event.status in (Event.Status.ESCALATED, Event.Status.ACCEPTED) and event.previous_level and acting:
+        found["return"] = ReasonForm(initial=initial, prefix="return")
+    if event.status == Event.Status.RESOLVED and actions.can_verify(user, event):
+        found["verify"] = VerifyForm(initial=initial, prefix="verify")
+    if event.status in (Event.Status.REPORTED, Event.Status.ACCEPTED, Event.Status.ESCALATED) and acting:
+        found["cancel"] = ReasonForm(initial=initial, prefix="cancel")
+    if event.status in (Event.Status.CLOSED, Event.Status.CANCELLED) and actions.can_reopen(user, event):
+        found["reopen"] = ReasonForm(initial=initial, prefix="reopen")
+    return found
+
+
+@login_required
+@require_GET
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _event(request, pk)
+    return _detail(request, event, _available(request.user, event))
+
+
+def _detail(request: HttpRequest, event: Event, forms_: dict[str, forms.Form], status: int = 200) -> HttpResponse:
+    steps = EventStep.objects.filter(event=event).select_related("by").order_by("at", "id")
+    context = {
+        "event": event,
+        "row": _rows([event])[0],
+        "steps": steps,
+        "assignments": event.assignments.select_related("department").order_by("-active", "-lead", "id"),
+        "forms": forms_,
+    }
+    return render(request, "events/detail.html", context, status=status)
+
+
+# action name → (form class, call of the one action function with the cleaned form)
+TRANSITIONS: dict[str, tuple[type[forms.Form], Callable[..., Event]]] = {
+    "accept": (NoteForm, lambda user, event, f: actions.accept_event(**_common(user, event, f), note=f["note"])),
+    "acknowledge": (
+        NoteForm,
+        lambda user, event, f: actions.acknowledge_event(**_common(user, event, f), note=f["note"]),
+    ),
+    "resolve": (
+        ResolveForm,
+        lambda user, event, f: actions.resolve_event(**_common(user, event, f), result=f["result"]),
+    ),
+    "return": (ReasonForm, lambda user, event, f: actions.return_event(**_common(user, event, f), reason=f["reason"])),
+    "cancel": (ReasonForm, lambda user, event, f: actions.cancel_event(**_common(user, event, f), reason=f["reason"])),
+    "reopen": (ReasonForm, lambda user, event, f: actions.reopen_event(**_common(user, event, f), reason=f["reason"])),
+    "verify": (
+        VerifyForm,
+        lambda user, event, f: actions.verify_event(**_common(user, event, f), passed=f["passed"], note=f["note"]),
+    ),
+}
+
+
+def _common(user: Any, event: Event, data: dict[str, Any]) -> dict[str, Any]:
+    return {"by": user, "event_id": event.pk, "version": data["version"]}
+
+
+DONE_MESSAGES = {
+    "accept": _("accepted"),
+    "whistle": _("whistled up"),
+    "acknowledge": _("reported in"),
+    "resolve": _("resolved"),
+    "return": _("returned"),
+    "verify": _("verified"),
+    "cancel": _("cancelled"),
+    "reopen": _("reopened"),
+}
+
+
+@login_required
+@require_POST
+def event_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    event = _event(request, pk)
+    if action != "whistle" and action not in TRANSITIONS:
+        raise Http404
+    if action == "whistle":
+        form: forms.Form = WhistleForm(request.POST, event=event, prefix=action)
+    else:
+        form = TRANSITIONS[action][0](request.POST, prefix=action)
+    if form.is_valid():
+        try:
+            if action == "whistle":
+                actions.whistle_event(
+                    **_common(request.user, event, form.cleaned_data),
+                    to_level=form.cleaned_data["to_level"],
+                    reason=form.cleaned_data["reason"],
+                    department_ids=form.department_ids(),
+                )
+            else:
+                TRANSITIONS[action][1](request.user, event, form.cleaned_data)
+        except EventError as error:
+            messages.error(request, str(error))
+            return redirect("events:detail", pk=event.pk)
+        messages.success(request, _("Event #%(id)d %(done)s.") % {"id": event.pk, "done": DONE_MESSAGES[action]})
+        return redirect("events:detail", pk=event.pk)
+    available = _available(request.user, event)
+    if action not in available:
+        messages.error(request, _("This step is no longer available; the page shows the event as it is now."))
+        return redirect("events:detail", pk=event.pk)
+    available[action] = form
+    return _detail(request, event, available, status=400)
+
+
+@login_required
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    notes = Notification.objects.filter(user=request.user).select_related("event__category", "event__grid")
+    page = Paginator(notes, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "events/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    actions.mark_notifications_read(by=request.user)
+    return redirect("events:notifications")

@@ -1,0 +1,248 @@
+"""Matters the government must handle on a deadline: events (事件) for now, with the
+working-day calendar their deadlines count in and the in-app notifications they send."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import Department, Grid, Resident
+
+
+class CalendarDay(models.Model):
+    """A holiday or make-up working day (调休) that overrides the calendar package.
+
+    The State Council publishes each year's arrangement in the autumn before; the package
+    only knows the years of its release, so later years are entered here.
+    """
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Holiday (day off)")
+        WORKDAY = "workday", _("Make-up working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    note = models.CharField(_("note"), max_length=64, blank=True, help_text=_("For example 春节 or 国庆节调休"))
+
+    class Meta:
+        verbose_name = _("holiday or make-up working day")
+        verbose_name_plural = _("holidays and make-up working days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
+
+
+class Level(models.TextChoices):
+    """Where an event is being handled; a report goes up one level at a time (吹哨)."""
+
+    GRID = "grid", _("Grid")
+    COMMUNITY = "community", _("Community")
+    STREET = "street", _("Street")
+    DEPARTMENT = "department", _("Department")
+
+
+class EventCategory(models.Model):
+    name = models.CharField(_("name"), max_length=32, unique=True)
+    is_active = models.BooleanField(_("in use"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("event category")
+        verbose_name_plural = _("event categories")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TimeLimit(models.Model):
+    """How long a level has for an event of a category: to report in (报到) and to resolve."""
+
+    category = models.ForeignKey(EventCategory, on_delete=models.CASCADE, related_name="limits")
+    level = models.CharField(_("level"), max_length=12, choices=Level.choices)
+    respond_hours = models.PositiveSmallIntegerField(
+        _("respond within (hours)"), help_text=_("Counted in clock hours from the moment it arrives.")
+    )
+    resolve_days = models.PositiveSmallIntegerField(
+        _("resolve within (working days)"),
+        help_text=_("Counted in working days of the official calendar, from the day it is accepted."),
+    )
+
+    class Meta:
+        verbose_name = _("time limit")
+        verbose_name_plural = _("time limits")
+        constraints = [
+            models.UniqueConstraint(fields=["category", "level"], name="time_limit_unique_level"),
+            models.CheckConstraint(condition=Q(respond_hours__gte=1), name="time_limit_respond_positive"),
+            models.CheckConstraint(condition=Q(resolve_days__gte=1), name="time_limit_resolve_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.get_level_display()}"
+
+
+class Event(models.Model):
+    class Status(models.TextChoices):
+        REPORTED = "reported", _("Reported")
+        ACCEPTED = "accepted", _("Accepted")
+        ESCALATED = "escalated", _("Escalated")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Source(models.TextChoices):
+        GRID = "grid", _("Grid worker report")
+        RESIDENT = "resident", _("Resident feedback")
+        HOTLINE = "hotline", _("12345 hotline")
+        DEPARTMENT = "department", _("Department referral")
+        VISIT = "visit", _("Visit finding")
+
+    class Urgency(models.TextChoices):
+        NORMAL = "normal", _("Normal")
+        URGENT = "urgent", _("Urgent")
+
+    OPEN = (Status.REPORTED, Status.ACCEPTED, Status.ESCALATED, Status.RESOLVED)
+
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="events", verbose_name=_("grid"))
+    category = models.ForeignKey(
+        EventCategory, on_delete=models.PROTECT, related_name="events", verbose_name=_("category")
+    )
+    description = models.TextField(_("description"), max_length=2000)
+    address = models.CharField(_("address or place"), max_length=200)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    urgency = models.CharField(_("urgency"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.GRID)
+    solved_on_spot = models.BooleanField(_("solved on the spot"), default=False)
+    residents = models.ManyToManyField(Resident, blank=True, related_name="events", verbose_name=_("residents"))
+
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.REPORTED)
+    level = models.CharField(_("level"), max_length=12, choices=Level.choices, default=Level.COMMUNITY)
+    # The level that whistled it to the current one, so that a return (退回) knows where to go.
+    previous_level = models.CharField(max_length=12, choices=Level.choices, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("reported by")
+    )
+    reported_at = models.DateTimeField(_("reported at"), auto_now_add=True)
+    # Deadlines of the current level: to report in (while waiting for 受理 / 报到) and to resolve.
+    stage_started_at = models.DateTimeField(_("stage started at"))
+    respond_due = models.DateTimeField(_("respond by"), null=True, blank=True)
+    resolve_due = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    result = models.TextField(_("result"), blank=True, max_length=2000)
+    failed_verifications = models.PositiveSmallIntegerField(_("failed verifications"), default=0)
+    supervised = models.BooleanField(_("under supervision"), default=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Optimistic version: a page's action carries the version it was drawn from, so the
+    # second of two people acting on one event is told it changed instead of acting twice.
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["-reported_at", "-id"]
+        indexes = [
+            models.Index(fields=["grid", "status", "-reported_at"], name="event_grid_status_idx"),
+            models.Index(fields=["status", "level", "-reported_at"], name="event_status_level_idx"),
+            models.Index(fields=["-reported_at", "-id"], name="event_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.category}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class EventAssignment(models.Model):
+    """A department an event was whistled to; the first one named leads (牵头) and resolves it."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="assignments")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="event_assignments")
+    lead = models.BooleanField(default=False)
+    assigned_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Ended when the event leaves the department level (returned, or resolved and closed).
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "department"], condition=Q(active=True), name="assignment_one_active_per_department"
+            )
+        ]
+        indexes = [models.Index(fields=["department", "active"], name="assignment_department_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} → {self.department_id}"
+
+
+class EventStep(models.Model):
+    """One line of an event's timeline."""
+
+    class Action(models.TextChoices):
+        REPORT = "report", _("Reported")
+        SOLVE_ON_SPOT = "solve_on_spot", _("Solved on the spot")
+        ACCEPT = "accept", _("Accepted")
+        WHISTLE = "whistle", _("Whistled up (吹哨)")
+        ACKNOWLEDGE = "acknowledge", _("Reported in (报到)")
+        RETURN = "return", _("Returned")
+        RESOLVE = "resolve", _("Resolved")
+        VERIFY_PASS = "verify_pass", _("Verified")
+        VERIFY_FAIL = "verify_fail", _("Verification failed")
+        SUPERVISE = "supervise", _("Put under supervision")
+        CANCEL = "cancel", _("Cancelled")
+        REOPEN = "reopen", _("Reopened")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="steps")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(blank=True, max_length=2000)
+    from_status = models.CharField(max_length=12, choices=Event.Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=Event.Status.choices)
+    # Where the event was before this step (for a whistle: the level that whistled) and after it.
+    from_level = models.CharField(max_length=12, choices=Level.choices, blank=True)
+    level = models.CharField(max_length=12, choices=Level.choices)
+    departments = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["event", "at", "id"], name="event_step_timeline_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.action}"
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", _("Assigned to you")
+        ESCALATED = "escalated", _("Escalated to your level")
+        RETURNED = "returned", _("Returned to you")
+        VERIFY = "verify", _("Waiting for your verification")
+        SUPERVISION = "supervision", _("Put under supervision")
+        URGENT = "urgent", _("Urgent event")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    text = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_user_idx"),
+            models.Index(fields=["user"], condition=Q(read_at__isnull=True), name="notification_unread_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.event_id}"
