@@ -136,10 +136,15 @@ def _await_response(event: Event, now: datetime.datetime) -> None:
 
 
 def _start_handling(event: Event, now: datetime.datetime) -> None:
-    _hours, days = _limit(event.category_id, event.level)
     event.stage_started_at = now
     event.respond_due = None
-    event.resolve_due = calendar.add_working_days(now, days)
+    event.resolve_due = resolve_deadline(event, now)
+
+
+def resolve_deadline(event: Event, start: datetime.datetime) -> datetime.datetime:
+    """When the current level must have resolved `event`, if it started handling at `start`."""
+    _hours, days = _limit(event.category_id, event.level)
+    return calendar.add_working_days(start, days)
 
 
 # --- the common frame ---------------------------------------------------------------

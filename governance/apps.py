@@ -7,8 +7,10 @@ class GovernanceConfig(AppConfig):
     verbose_name = _("Governance")
 
     def ready(self) -> None:
+        from governance.demo import seed_events
         from governance.models import Event
         from grids import access
+        from grids.demo import register_seeder
 
         # A department sees only the events given to it; the tree sees the events of its grids.
         access.register(
@@ -20,3 +22,4 @@ class GovernanceConfig(AppConfig):
                 "department": ("assignments__department_id",),
             },
         )
+        register_seeder(seed_events)

@@ -33,7 +33,10 @@ class EventReportForm(BootstrapForm):
     )
     solved_on_spot = forms.BooleanField(label=_("Solved on the spot (就地解决)"), required=False)
     result = forms.CharField(
-        label=_("What was done"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("What was done (when solved on the spot)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

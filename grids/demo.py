@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import random
+from collections.abc import Callable
 
 from stdnum.cn.ric import calc_check_digit
 
@@ -109,3 +110,13 @@ def seed_residents(*, households_per_grid: int = 40, seed: int = 2026) -> int:
         batch_size=2000,
     )
     return len(residents)
+
+
+# Later apps add their demo data (events, cases …) here, so that seed_demo loads it
+# without grids importing them.
+SEEDERS: list[Callable[[], object]] = []
+
+
+def register_seeder(seeder: Callable[[], object]) -> None:
+    if seeder not in SEEDERS:
+        SEEDERS.append(seeder)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from grids import actions
-from grids.demo import seed_residents
+from grids.demo import SEEDERS, seed_residents
 from grids.models import Community, Department, Grid, Post, Role, Street
 from grids.roster.importer import refresh_statistics
 
@@ -54,6 +54,7 @@ EXTRA_STAFF = [
     ("wangge5", "林芳", Role.GRID_WORKER, "440104001201-G01"),
     ("wanggezhang1", "许文", Role.GRID_LEADER, "440104001001-G01"),
     ("tiaojie1", "高淑珍", Role.MEDIATOR, "440104001"),
+    ("chengguan1", "罗志刚", Role.DEPARTMENT_STAFF, "D-CGZD"),
 ]
 
 
@@ -110,3 +111,5 @@ class Command(BaseCommand):
             actions.create_post(by=admin, user=user, role=role, node=nodes[node_code], start_date=start)
         assert Post.objects.count() == len(ACCOUNTS) + len(EXTRA_STAFF)
         seed_residents()
+        for seeder in SEEDERS:
+            seeder()
