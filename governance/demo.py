@@ -60,7 +60,8 @@ def _people() -> dict[str, Any]:
     return people
 
 
-def seed_events(count: int = 300, seed: int = 11) -> int:
+def seed_events(*, scale: float = 1.0, count: int = 300, seed: int = 11) -> int:
+    count = max(len(ENDINGS), round(count * scale))
     rng = random.Random(seed)
     people = _people()
     if not EventCategory.objects.exists():

@@ -114,9 +114,10 @@ def seed_residents(*, households_per_grid: int = 40, seed: int = 2026) -> int:
 
 # Later apps add their demo data (events, cases …) here, so that seed_demo loads it
 # without grids importing them.
-SEEDERS: list[Callable[[], object]] = []
+SEEDERS: list[Callable[..., object]] = []
 
 
-def register_seeder(seeder: Callable[[], object]) -> None:
+def register_seeder(seeder: Callable[..., object]) -> None:
+    """`seeder(scale=...)` is called with the fraction of the usual amount to load."""
     if seeder not in SEEDERS:
         SEEDERS.append(seeder)

@@ -47,7 +47,7 @@ def browser():
 
 @pytest.fixture
 def demo(transactional_db):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0, scale=0.1)
 
 
 def _login(page, base: str, username: str) -> None:

@@ -63,20 +63,28 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--if-empty", action="store_true", help="Do nothing if any street exists.")
+        parser.add_argument(
+            "--scale",
+            type=float,
+            default=1.0,
+            help="Fraction of the usual residents and events to load (tests load a tenth).",
+        )
 
-    def handle(self, *args, if_empty: bool = False, **options) -> None:
+    def handle(self, *args, if_empty: bool = False, scale: float = 1.0, **options) -> None:
+        if not 0 < scale <= 1:
+            raise CommandError("--scale must be above 0 and at most 1.")
         if Street.objects.exists():
             if if_empty:
                 self.stdout.write("Database already has data; demo not loaded.")
                 return
             raise CommandError("The database already has streets; seed_demo only loads into an empty database.")
         with transaction.atomic():
-            self._load()
+            self._load(scale)
         # Planner statistics for the new rows (autovacuum never analyzes the small tree tables).
         refresh_statistics()
         self.stdout.write(self.style.SUCCESS(f"Demo street loaded. Accounts use the password {DEMO_PASSWORD}."))
 
-    def _load(self) -> None:
+    def _load(self, scale: float) -> None:
         User = get_user_model()
         street = Street.objects.create(code="440104001", name="越秀路街道")
         for code, name, kind, grid_count in COMMUNITIES:
@@ -110,6 +118,6 @@ class Command(BaseCommand):
                 admin = user
             actions.create_post(by=admin, user=user, role=role, node=nodes[node_code], start_date=start)
         assert Post.objects.count() == len(ACCOUNTS) + len(EXTRA_STAFF)
-        seed_residents()
+        seed_residents(households_per_grid=max(1, round(40 * scale)))
         for seeder in SEEDERS:
-            seeder()
+            seeder(scale=scale)
