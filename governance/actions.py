@@ -12,6 +12,7 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -22,11 +23,13 @@ from governance.models import (
     Event,
     EventAssignment,
     EventCategory,
+    EventPhoto,
     EventStep,
     Level,
     Notification,
     TimeLimit,
 )
+from governance.photos import Photo
 from grids import access
 from grids.models import Department, Grid, Post, Resident
 
@@ -180,6 +183,26 @@ def _save(
     )
 
 
+def _attach(event: Event, step: EventStep, photos: Iterable[Photo], by: Any, stored: list[EventPhoto]) -> None:
+    """Store cleaned photos with `step`; what was stored is appended to `stored`, so that the
+    caller can delete the files if its transaction does not commit."""
+    for photo in photos:
+        record = EventPhoto(
+            event=event, step=step, width=photo.width, height=photo.height, original_name=photo.name, uploaded_by=by
+        )
+        stored.append(record)
+        record.image.save("photo.jpg", ContentFile(photo.image), save=False)
+        record.thumbnail.save("thumb.jpg", ContentFile(photo.thumbnail), save=False)
+        record.save()
+
+
+def _delete_files(stored: list[EventPhoto]) -> None:
+    for record in stored:
+        for file in (record.image, record.thumbnail):
+            if file.name:
+                file.storage.delete(file.name)
+
+
 def _notify(kind: str, event: Event, user_ids: Iterable[int], text: str = "", *, skip: Any = None) -> None:
     skip_id = getattr(skip, "pk", None)
     Notification.objects.bulk_create(
@@ -220,6 +243,7 @@ def report_event(
     solved_on_spot: bool = False,
     result: str = "",
     resident_ids: Iterable[int] = (),
+    photos: Iterable[Photo] = (),
 ) -> Event:
     """A report from the grid: it goes to the community to be accepted (受理), or, solved on
     the spot (就地解决), straight to verification."""
@@ -227,50 +251,57 @@ def report_event(
     category = EventCategory.objects.filter(pk=category_id, is_active=True).first()
     if category is None:
         raise EventError(_("Choose one of the categories in use."))
-    residents = list(access.scoped(by, Resident.objects.filter(pk__in=list(resident_ids), grid=grid)))
-    if len(residents) != len(set(resident_ids)):
+    wanted = set(resident_ids)
+    residents = list(access.scoped(by, Resident.objects.filter(pk__in=wanted, grid=grid)))
+    if len(residents) != len(wanted):
         raise EventError(_("Only residents of this grid can be linked to the event."))
+    event = Event(
+        grid=grid,
+        category=category,
+        description=_required_text(description, _("a description")),
+        address=_required_text(address, _("the address or place")),
+        latitude=latitude,
+        longitude=longitude,
+        urgency=urgency,
+        source=source,
+        solved_on_spot=solved_on_spot,
+        reported_by=by,
+        level=Level.GRID if solved_on_spot else Level.COMMUNITY,
+        status=S.RESOLVED if solved_on_spot else S.REPORTED,
+        result=_required_text(result, _("what was done")) if solved_on_spot else "",
+    )
     now = timezone.now()
-    with transaction.atomic():
-        event = Event(
-            grid=grid,
-            category=category,
-            description=_required_text(description, _("a description")),
-            address=_required_text(address, _("the address or place")),
-            latitude=latitude,
-            longitude=longitude,
-            urgency=urgency,
-            source=source,
-            solved_on_spot=solved_on_spot,
-            reported_by=by,
-            level=Level.GRID if solved_on_spot else Level.COMMUNITY,
-            status=S.RESOLVED if solved_on_spot else S.REPORTED,
-            result=_required_text(result, _("what was done")) if solved_on_spot else "",
-        )
-        if solved_on_spot:
-            event.stage_started_at = now
-        else:
-            _await_response(event, now)
-        event.save()
-        event.residents.set(residents)
-        EventStep.objects.create(
-            event=event, action=A.REPORT, by=by, to_status=S.REPORTED, level=Level.GRID, note=event.description
-        )
-        community = level_users(event, Level.COMMUNITY)
-        if solved_on_spot:
-            EventStep.objects.create(
-                event=event,
-                action=A.SOLVE_ON_SPOT,
-                by=by,
-                from_status=S.REPORTED,
-                to_status=S.RESOLVED,
-                level=Level.GRID,
-                note=event.result,
+    if solved_on_spot:
+        event.stage_started_at = now
+    else:
+        _await_response(event, now)
+    stored: list[EventPhoto] = []
+    try:
+        with transaction.atomic():
+            event.save()
+            event.residents.set(residents)
+            step = EventStep.objects.create(
+                event=event, action=A.REPORT, by=by, to_status=S.REPORTED, level=Level.GRID, note=event.description
             )
-            _notify(Notification.Kind.VERIFY, event, community, skip=by)
-        else:
-            kind = Notification.Kind.URGENT if urgency == Event.Urgency.URGENT else Notification.Kind.ESCALATED
-            _notify(kind, event, community, skip=by)
+            _attach(event, step, photos, by, stored)
+            community = level_users(event, Level.COMMUNITY)
+            if solved_on_spot:
+                EventStep.objects.create(
+                    event=event,
+                    action=A.SOLVE_ON_SPOT,
+                    by=by,
+                    from_status=S.REPORTED,
+                    to_status=S.RESOLVED,
+                    level=Level.GRID,
+                    note=event.result,
+                )
+                _notify(Notification.Kind.VERIFY, event, community, skip=by)
+            else:
+                kind = Notification.Kind.URGENT if urgency == Event.Urgency.URGENT else Notification.Kind.ESCALATED
+                _notify(kind, event, community, skip=by)
+    except BaseException:
+        _delete_files(stored)
+        raise
     return event
 
 
@@ -379,21 +410,29 @@ def _whistled_from(event: Event, level: str) -> str:
     return step.from_level if step else ""
 
 
-def resolve_event(*, by: Any, event_id: int, result: str, version: int | None = None) -> Event:
+def resolve_event(
+    *, by: Any, event_id: int, result: str, version: int | None = None, photos: Iterable[Photo] = ()
+) -> Event:
     result = _required_text(result, _("the result"))
-    with transaction.atomic():
-        event = _locked(event_id, version, by)
-        if event.status != S.ACCEPTED:
-            raise EventError(_("Only an event being handled can be resolved."))
-        if event.level == Level.DEPARTMENT and not can_resolve(by, event) and can_act(by, event):
-            raise EventError(_("The lead department resolves this event."))
-        _require(can_resolve(by, event))
-        before = event.status
-        event.status = S.RESOLVED
-        event.result = result
-        event.respond_due = event.resolve_due = None
-        _save(event, by, A.RESOLVE, result, from_status=before)
-        _notify(Notification.Kind.VERIFY, event, _verifiers(event), skip=by)
+    stored: list[EventPhoto] = []
+    try:
+        with transaction.atomic():
+            event = _locked(event_id, version, by)
+            if event.status != S.ACCEPTED:
+                raise EventError(_("Only an event being handled can be resolved."))
+            if event.level == Level.DEPARTMENT and not can_resolve(by, event) and can_act(by, event):
+                raise EventError(_("The lead department resolves this event."))
+            _require(can_resolve(by, event))
+            before = event.status
+            event.status = S.RESOLVED
+            event.result = result
+            event.respond_due = event.resolve_due = None
+            step = _save(event, by, A.RESOLVE, result, from_status=before)
+            _attach(event, step, photos, by, stored)
+            _notify(Notification.Kind.VERIFY, event, _verifiers(event), skip=by)
+    except BaseException:
+        _delete_files(stored)
+        raise
     return event
 
 

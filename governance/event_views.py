@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +27,7 @@ from governance.forms import (
     VerifyForm,
     WhistleForm,
 )
-from governance.models import Event, EventCategory, EventStep, Notification
+from governance.models import Event, EventCategory, EventPhoto, EventStep, Notification
 from grids import access
 
 PAGE_SIZE = 30
@@ -61,7 +61,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def event_create(request: HttpRequest) -> HttpResponse:
-    form = EventReportForm(request.POST or None, user=request.user)
+    form = EventReportForm(request.POST or None, request.FILES or None, user=request.user)
     if not form.fields["grid"].queryset.exists():
         raise PermissionDenied
     if request.method == "POST" and form.is_valid():
@@ -78,6 +78,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
                 urgency=data["urgency"],
                 solved_on_spot=data["solved_on_spot"],
                 result=data["result"],
+                photos=data["photos"],
             )
         except EventError as error:
             form.add_error(None, str(error))
@@ -126,7 +127,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail(request: HttpRequest, event: Event, forms_: dict[str, forms.Form], status: int = 200) -> HttpResponse:
-    steps = EventStep.objects.filter(event=event).select_related("by").order_by("at", "id")
+    steps = EventStep.objects.filter(event=event).select_related("by").prefetch_related("photos").order_by("at", "id")
     context = {
         "event": event,
         "row": _rows([event])[0],
@@ -146,7 +147,7 @@ TRANSITIONS: dict[str, tuple[type[forms.Form], Callable[..., Event]]] = {
     ),
     "resolve": (
         ResolveForm,
-        lambda user, event, f: actions.resolve_event(**_common(user, event, f), result=f["result"]),
+        lambda user, event, f: actions.resolve_event(**_common(user, event, f), result=f["result"], photos=f["photos"]),
     ),
     "return": (ReasonForm, lambda user, event, f: actions.return_event(**_common(user, event, f), reason=f["reason"])),
     "cancel": (ReasonForm, lambda user, event, f: actions.cancel_event(**_common(user, event, f), reason=f["reason"])),
@@ -183,7 +184,7 @@ def event_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse
     if action == "whistle":
         form: forms.Form = WhistleForm(request.POST, event=event, prefix=action)
     else:
-        form = TRANSITIONS[action][0](request.POST, prefix=action)
+        form = TRANSITIONS[action][0](request.POST, request.FILES, prefix=action)
     if form.is_valid():
         try:
             if action == "whistle":
@@ -221,3 +222,22 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 def notifications_read(request: HttpRequest) -> HttpResponse:
     actions.mark_notifications_read(by=request.user)
     return redirect("events:notifications")
+
+
+@login_required
+@require_GET
+def event_photo(request: HttpRequest, pk: int, photo_id: int, size: str) -> FileResponse:
+    """A photo of an event, to those who may see the event (files are never served directly)."""
+    event = _event(request, pk)
+    photo = EventPhoto.objects.filter(pk=photo_id, event=event).first()
+    if photo is None or size not in ("full", "thumb"):
+        raise Http404
+    file = photo.image if size == "full" else photo.thumbnail
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

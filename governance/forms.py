@@ -7,12 +7,33 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from governance import actions
+from governance import actions, photos
 from governance.models import Event, EventCategory, Level
 from governance.queries import EventFilter
 from grids import access
 from grids.forms import BootstrapForm, DateInput
 from grids.models import Department
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Up to nine photos, each checked and cleaned (see governance.photos); cleans to list[Photo]."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/*"}))
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[photos.Photo]:
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        checked = [super(PhotosField, self).clean(f, initial) for f in files]
+        try:
+            return photos.clean_photos(checked)
+        except photos.PhotoError as error:
+            raise forms.ValidationError(str(error)) from None
 
 
 class EventReportForm(BootstrapForm):
@@ -32,6 +53,7 @@ class EventReportForm(BootstrapForm):
         label=_("Longitude"), required=False, max_digits=9, decimal_places=6, min_value=-180, max_value=180
     )
     solved_on_spot = forms.BooleanField(label=_("Solved on the spot (就地解决)"), required=False)
+    photos = PhotosField(label=_("Photos (up to 9)"))
     result = forms.CharField(
         label=_("What was done (when solved on the spot)"),
         required=False,
@@ -102,6 +124,7 @@ class ReasonForm(VersionedForm):
 
 class ResolveForm(VersionedForm):
     result = forms.CharField(label=_("Result"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    photos = PhotosField(label=_("Photos after the fix (up to 9)"))
 
 
 class VerifyForm(VersionedForm):

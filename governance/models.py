@@ -3,9 +3,12 @@ working-day calendar their deadlines count in and the in-app notifications they 
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Department, Grid, Resident
@@ -219,6 +222,35 @@ class EventStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.action}"
+
+
+def _photo_path(instance: EventPhoto, filename: str) -> str:
+    return f"events/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.jpg"
+
+
+def _thumb_path(instance: EventPhoto, filename: str) -> str:
+    return f"events/{timezone.now():%Y/%m}/{uuid.uuid4().hex}-thumb.jpg"
+
+
+class EventPhoto(models.Model):
+    """A photo attached to a step of an event (the report, the fix). Stored without EXIF;
+    served only through the portal, to people who may see the event."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="photos")
+    step = models.ForeignKey(EventStep, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(upload_to=_photo_path)
+    thumbnail = models.FileField(upload_to=_thumb_path)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    original_name = models.CharField(max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} photo {self.pk}"
 
 
 class Notification(models.Model):

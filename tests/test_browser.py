@@ -169,6 +169,62 @@ def test_community_staff_uploads_a_roster_sees_the_preview_and_confirms(browser,
     context.close()
 
 
+def test_grid_worker_reports_with_a_photo_and_the_community_whistles_it_to_a_department(
+    browser, live_server, demo, tmp_path
+):
+    from PIL import Image
+
+    from governance.models import Event, EventPhoto
+
+    photo = tmp_path / "现场.jpg"
+    Image.new("RGB", (1200, 900), (90, 140, 60)).save(photo, "JPEG")
+
+    phone = browser.new_context(**PHONE)
+    page = phone.new_page()
+    _login(page, live_server.url, "wangge1")
+    page.goto(f"{live_server.url}/events/new/")
+    _no_horizontal_scroll(page)
+    page.select_option("#id_category", label="违章搭建")
+    page.fill("#id_description", "天台新搭铁皮房，约二十平方米")
+    page.fill("#id_address", "东风小区7栋天台")
+    page.set_input_files("#id_photos", str(photo))
+    page.screenshot(path=RESULTS / "wangge1-report-360.png", full_page=True)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/events/*/")
+    assert page.get_by_text("天台新搭铁皮房").first.is_visible()
+    thumb = page.locator("img.event-thumb").first
+    thumb.wait_for()
+    assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", thumb.element_handle())
+    _no_horizontal_scroll(page)
+    page.screenshot(path=RESULTS / "wangge1-event-360.png", full_page=True)
+    event = Event.objects.get(description__startswith="天台新搭铁皮房")
+    assert EventPhoto.objects.filter(event=event).count() == 1
+    phone.close()
+
+    staff = browser.new_context(**PHONE)
+    page = staff.new_page()
+    _login(page, live_server.url, "shequ1")
+    page.goto(f"{live_server.url}/events/{event.pk}/")
+    page.get_by_role("button", name="受理").click()
+    page.click("button[data-action=accept]")
+    page.wait_for_selector("text=已受理")
+    page.get_by_role("button", name="吹哨").click()
+    page.get_by_label("部门", exact=True).check()
+    page.get_by_label("城管中队").check()
+    page.fill("#id_whistle-reason", "违法建设，需城管中队执法")
+    page.screenshot(path=RESULTS / "shequ1-whistle-360.png", full_page=True)
+    page.click("button[data-action=whistle]")
+    page.wait_for_selector("text=已吹哨")
+    _no_horizontal_scroll(page)
+    page.screenshot(path=RESULTS / "shequ1-event-whistled-360.png", full_page=True)
+    staff.close()
+
+    event.refresh_from_db()
+    assert (event.status, event.level) == (Event.Status.ESCALATED, "department")
+    assert list(event.assignments.values_list("department__name", "lead")) == [("城管中队", True)]
+    assert list(event.steps.values_list("action", flat=True)) == ["report", "accept", "whistle"]
+
+
 @pytest.mark.parametrize(
     "username,paths",
     [
@@ -184,10 +240,16 @@ def test_community_staff_uploads_a_roster_sees_the_preview_and_confirms(browser,
                 "/residents/new/",
                 "/residents/import/",
                 "/residents/access-log/",
+                "/events/",
+                "/events/?mine=1",
+                "/notifications/",
             ],
         ),
-        ("wangge1", ["/", "/grids/", "/residents/", "/residents/new/", "/residents/import/"]),
-        ("bumen1", ["/"]),
+        (
+            "wangge1",
+            ["/", "/grids/", "/residents/", "/residents/new/", "/residents/import/", "/events/", "/events/new/"],
+        ),
+        ("bumen1", ["/", "/events/", "/notifications/"]),
     ],
 )
 def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, demo, username, paths):
