@@ -149,7 +149,8 @@ class Event(models.Model):
         ordering = ["-reported_at", "-id"]
         indexes = [
             models.Index(fields=["grid", "status", "-reported_at"], name="event_grid_status_idx"),
-            models.Index(fields=["status", "level", "-reported_at"], name="event_status_level_idx"),
+            # The to-do inbox: open events at a level, in some grids.
+            models.Index(fields=["level", "status", "grid"], name="event_level_status_grid_idx"),
             models.Index(fields=["-reported_at", "-id"], name="event_recent_idx"),
         ]
 

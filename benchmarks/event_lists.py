@@ -1,0 +1,213 @@
+"""Server time of the event inbox and lists with 100,000 events and 1,000,000 timeline entries.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/governance_bench \
+        .venv/bin/python benchmarks/event_lists.py [--events 100000] [--requests 30]
+
+Loads the demo street if the database is empty, then (once) adds synthetic events in
+every state and level, ten timeline steps each, written with COPY. Each URL is then
+requested through Django's test client as a street official, a community leader, a grid
+worker and a department member; prints the query count, median and p95 server time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
+
+BENCH_NOTE = "benchmark"
+STEPS_PER_EVENT = 10
+# (status, level) mix of the synthetic events, with weights.
+SHAPES = [
+    (("closed", "community"), 40),
+    (("closed", "department"), 15),
+    (("cancelled", "community"), 5),
+    (("reported", "community"), 8),
+    (("accepted", "community"), 10),
+    (("escalated", "street"), 3),
+    (("accepted", "street"), 4),
+    (("escalated", "department"), 5),
+    (("accepted", "department"), 6),
+    (("resolved", "community"), 4),
+]
+
+
+def load(count: int) -> None:
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from governance.models import Event, EventAssignment, EventCategory, EventStep
+    from grids.models import Department, Grid, Post
+    from grids.roster import bulk
+
+    have = Event.objects.filter(address=BENCH_NOTE).count()
+    if have >= count:
+        print(f"{have} benchmark events already loaded")
+        return
+    rng = random.Random(5)
+    grids = list(Grid.objects.values_list("pk", flat=True))
+    categories = list(EventCategory.objects.values_list("pk", flat=True))
+    departments = list(Department.objects.values_list("pk", flat=True))
+    reporters = {grid: user for grid, user in Post.objects.filter(grid__isnull=False).values_list("grid_id", "user_id")}
+    fallback = get_user_model().objects.get(username="admin").pk
+    shapes, weights = zip(*SHAPES, strict=True)
+    now = timezone.now()
+    started = time.perf_counter()
+    batch = 10_000
+    with transaction.atomic():
+        for offset in range(have, count, batch):
+            events, plans = [], []
+            for _ in range(offset, min(count, offset + batch)):
+                status, level = rng.choices(shapes, weights)[0]
+                grid = rng.choice(grids)
+                reported = now - datetime.timedelta(minutes=rng.randint(0, 60 * 24 * 365))
+                stage = reported + datetime.timedelta(hours=rng.randint(1, 48))
+                open_ = status in ("reported", "accepted", "escalated")
+                events.append(
+                    {
+                        "grid_id": grid,
+                        "category_id": rng.choice(categories),
+                        "description": "楼道堆物，需要清理",
+                        "address": BENCH_NOTE,
+                        "latitude": None,
+                        "longitude": None,
+                        "urgency": "normal",
+                        "source": "grid",
+                        "solved_on_spot": False,
+                        "status": status,
+                        "level": level,
+                        "previous_level": "community" if level != "community" else "",
+                        "reported_by_id": reporters.get(grid, fallback),
+                        "reported_at": reported,
+                        "stage_started_at": stage,
+                        "respond_due": stage + datetime.timedelta(hours=24)
+                        if status in ("reported", "escalated")
+                        else None,
+                        "resolve_due": stage + datetime.timedelta(days=7) if status == "accepted" else None,
+                        "result": "" if open_ else "已处理",
+                        "failed_verifications": 0,
+                        "supervised": False,
+                        "closed_at": stage + datetime.timedelta(days=3) if status in ("closed", "cancelled") else None,
+                        "version": STEPS_PER_EVENT,
+                        "updated_at": stage,
+                    }
+                )
+                plans.append((reported, level, status))
+            ids = bulk.insert_rows(Event, events)
+            steps, assignments = [], []
+            for event_id, (reported, level, status) in zip(ids, plans, strict=True):
+                for n in range(STEPS_PER_EVENT):
+                    steps.append(
+                        {
+                            "event_id": event_id,
+                            "action": "report" if n == 0 else "accept",
+                            "by_id": fallback,
+                            "at": reported + datetime.timedelta(hours=n),
+                            "note": "处理记录",
+                            "from_status": "",
+                            "to_status": status,
+                            "from_level": "",
+                            "level": level,
+                            "departments": "",
+                        }
+                    )
+                if level == "department":
+                    active = status != "closed"
+                    assignments.append(
+                        {
+                            "event_id": event_id,
+                            "department_id": rng.choice(departments),
+                            "lead": True,
+                            "assigned_at": reported,
+                            "acknowledged_at": reported if status == "accepted" else None,
+                            "acknowledged_by_id": None,
+                            "active": active,
+                        }
+                    )
+            bulk.insert_rows(EventStep, steps)
+            bulk.insert_rows(EventAssignment, assignments)
+            print(f"  {offset + len(ids)} events", flush=True)
+    with connection.cursor() as cursor:
+        for model in (Event, EventStep, EventAssignment):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    print(f"loaded events and {STEPS_PER_EVENT}× steps in {time.perf_counter() - started:.0f} s")
+
+
+URLS = [
+    "/events/?mine=1",
+    "/events/",
+    "/events/?page=500",
+    "/events/?overdue=1",
+    "/events/?status=accepted&category={category}",
+    "/events/?grid={grid}",
+    "/events/{event}/",
+]
+USERS = ["jiedao", "shuji1", "wangge1", "bumen1"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=30)
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("Set DATABASE_URL to a PostgreSQL database for the benchmark.")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from governance.models import Event, EventCategory, EventStep
+    from grids import access
+    from grids.models import Street
+
+    call_command("migrate", verbosity=0)
+    if not Street.objects.exists():
+        call_command("seed_demo", verbosity=0)
+    load(args.events)
+    settings.ALLOWED_HOSTS = ["testserver"]
+    print(f"events: {Event.objects.count()}, timeline entries: {EventStep.objects.count()}")
+    category = EventCategory.objects.get(name="环境卫生").pk
+    for username in USERS:
+        user = get_user_model().objects.get(username=username)
+        client = Client()
+        client.force_login(user)
+        visible = access.scoped(user, Event.objects.filter(address=BENCH_NOTE))
+        event = visible.order_by("-id").values_list("pk", flat=True).first()
+        grid = visible.order_by("-id").values_list("grid_id", flat=True).first()
+        print(f"as {username}:")
+        for template in URLS:
+            url = template.format(category=category, grid=grid, event=event)
+            client.get(url)  # warm-up: templates, the calendar, the connection
+            times = []
+            for _ in range(args.requests):
+                with CaptureQueriesContext(connection) as ctx:
+                    started = time.perf_counter()
+                    response = client.get(url)
+                    times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, (username, url, response.status_code)
+            times.sort()
+            p95 = times[max(0, round(len(times) * 0.95) - 1)]
+            print(
+                f"  {url:48s} queries={len(ctx.captured_queries):2d}  median={statistics.median(times):6.1f} ms  "
+                f"p95={p95:6.1f} ms"
+            )
+
+
+if __name__ == "__main__":
+    main()
