@@ -4,7 +4,9 @@
         .venv/bin/python benchmarks/event_lists.py [--events 100000] [--requests 30]
 
 Loads the demo street if the database is empty, then (once) adds synthetic events in
-every state and level, ten timeline steps each, written with COPY. Each URL is then
+every state and level, ten timeline steps each, written with COPY: a year of closed and
+cancelled events, and open ones from the last two weeks (a respond limit of 24 hours and
+a resolve limit of 7 days, so part of them is overdue). Each URL is then
 requested through Django's test client as a street official, a community leader, a grid
 worker and a department member; prints the query count, median and p95 server time.
 """
@@ -70,9 +72,11 @@ def load(count: int) -> None:
             for _ in range(offset, min(count, offset + batch)):
                 status, level = rng.choices(shapes, weights)[0]
                 grid = rng.choice(grids)
-                reported = now - datetime.timedelta(minutes=rng.randint(0, 60 * 24 * 365))
-                stage = reported + datetime.timedelta(hours=rng.randint(1, 48))
                 open_ = status in ("reported", "accepted", "escalated")
+                # A year of history; what is still open arrived in the last two weeks (some of it overdue).
+                age_days = 14 if open_ or status == "resolved" else 365
+                reported = now - datetime.timedelta(minutes=rng.randint(60, 60 * 24 * age_days))
+                stage = reported + datetime.timedelta(hours=rng.randint(1, 24))
                 events.append(
                     {
                         "grid_id": grid,

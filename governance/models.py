@@ -151,7 +151,11 @@ class Event(models.Model):
             models.Index(fields=["grid", "status", "-reported_at"], name="event_grid_status_idx"),
             # The to-do inbox: open events at a level, in some grids.
             models.Index(fields=["level", "status", "grid"], name="event_level_status_grid_idx"),
-            models.Index(fields=["-reported_at", "-id"], name="event_recent_idx"),
+            # Newest first; carrying grid lets a deep page be found from the index alone.
+            models.Index(fields=["-reported_at", "-id"], name="event_recent_idx", include=["grid"]),
+            # Overdue lists: only open events have these deadlines set.
+            models.Index(fields=["respond_due"], name="event_respond_due_idx", condition=Q(respond_due__isnull=False)),
+            models.Index(fields=["resolve_due"], name="event_resolve_due_idx", condition=Q(resolve_due__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -193,8 +193,8 @@ def test_grid_worker_reports_with_a_photo_and_the_community_whistles_it_to_a_dep
     page.wait_for_url("**/events/*/")
     assert page.get_by_text("天台新搭铁皮房").first.is_visible()
     thumb = page.locator("img.event-thumb").first
-    thumb.wait_for()
-    assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", thumb.element_handle())
+    thumb.scroll_into_view_if_needed()  # thumbnails load lazily
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
     _no_horizontal_scroll(page)
     page.screenshot(path=RESULTS / "wangge1-event-360.png", full_page=True)
     event = Event.objects.get(description__startswith="天台新搭铁皮房")
