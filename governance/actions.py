@@ -15,6 +15,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -244,9 +245,11 @@ def report_event(
     result: str = "",
     resident_ids: Iterable[int] = (),
     photos: Iterable[Photo] = (),
+    merge_into_id: int | None = None,
 ) -> Event:
     """A report from the grid: it goes to the community to be accepted (受理), or, solved on
-    the spot (就地解决), straight to verification."""
+    the spot (就地解决), straight to verification; or, if the reporter recognised it as a
+    duplicate, it is merged into that open event at once."""
     grid = access.get_object(by, Grid, grid_id, access.CHANGE)
     category = EventCategory.objects.filter(pk=category_id, is_active=True).first()
     if category is None:
@@ -296,6 +299,8 @@ def report_event(
                     note=event.result,
                 )
                 _notify(Notification.Kind.VERIFY, event, community, skip=by)
+            elif merge_into_id is not None:
+                event = merge_event(by=by, event_id=event.pk, into_id=merge_into_id)
             else:
                 kind = Notification.Kind.URGENT if urgency == Event.Urgency.URGENT else Notification.Kind.ESCALATED
                 _notify(kind, event, community, skip=by)
@@ -522,6 +527,41 @@ def reopen_event(*, by: Any, event_id: int, reason: str, version: int | None = N
         _await_response(event, timezone.now())
         _save(event, by, A.REOPEN, reason, from_status=before)
         _notify(Notification.Kind.ESCALATED, event, level_users(event, Level.COMMUNITY), reason, skip=by)
+    return event
+
+
+def merge_event(*, by: Any, event_id: int, into_id: int, version: int | None = None) -> Event:
+    """Merge a duplicate report into an open event of the same grid and category: the other
+    event carries the handling for both, and lists this one's report and photos."""
+    with transaction.atomic():
+        if into_id == event_id:
+            raise EventError(_("Choose another event to merge into."))
+        # Lock both rows in id order, so that two merges of the same pair cannot deadlock.
+        rows: dict[int, Event] = {}
+        for pk in sorted((event_id, into_id)):
+            try:
+                rows[pk] = _locked(pk, version if pk == event_id else None, by)
+            except Http404:
+                if pk == event_id:
+                    raise
+                raise EventError(_("Choose another event to merge into.")) from None
+        event, target = rows[event_id], rows[into_id]
+        if event.status not in (S.REPORTED, S.ACCEPTED, S.ESCALATED):
+            raise EventError(_("Only an open event that is not yet resolved can be merged."))
+        if target.status not in (S.REPORTED, S.ACCEPTED, S.ESCALATED):
+            raise EventError(_("The event to merge into is no longer open."))
+        if (target.grid_id, target.category_id) != (event.grid_id, event.category_id):
+            raise EventError(_("Only events of the same grid and category can be merged."))
+        if event.reported_by_id != by.pk:
+            _require(can_act(by, event))
+        before = event.status
+        event.status = S.MERGED
+        event.merged_into = target
+        event.closed_at = timezone.now()
+        event.respond_due = event.resolve_due = None
+        EventAssignment.objects.filter(event=event, active=True).update(active=False)
+        _save(event, by, A.MERGE, f"#{target.pk}", from_status=before)
+        _save(target, by, A.MERGED_IN, f"#{event.pk}", from_status=target.status)
     return event
 
 

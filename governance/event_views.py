@@ -21,8 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from governance import actions, queries
 from governance.actions import EventError
 from governance.forms import (
+    DuplicateQueryForm,
     EventFilterForm,
     EventReportForm,
+    MergeForm,
     NoteForm,
     ReasonForm,
     ResolveForm,
@@ -114,13 +116,38 @@ def event_create(request: HttpRequest) -> HttpResponse:
                 solved_on_spot=data["solved_on_spot"],
                 result=data["result"],
                 photos=data["photos"],
+                merge_into_id=data["merge_into"],
             )
         except EventError as error:
             form.add_error(None, str(error))
         else:
+            if event.merged_into_id:
+                messages.success(
+                    request,
+                    _("Your report was added to event #%(id)d, which is already being handled.")
+                    % {"id": event.merged_into_id},
+                )
+                return redirect("events:detail", pk=event.merged_into_id)
             messages.success(request, _("Event #%(id)d reported.") % {"id": event.pk})
             return redirect("events:detail", pk=event.pk)
-    return render(request, "events/report.html", {"form": form})
+    candidates = _candidates(request.user, form.data) if form.is_bound else []
+    return render(request, "events/report.html", {"form": form, "candidates": candidates})
+
+
+def _candidates(user: Any, data: Any) -> list[Event]:
+    """Possible duplicates of the report being written (the form's values, unvalidated)."""
+    form = DuplicateQueryForm(data)
+    if not form.is_valid():
+        return []
+    return queries.duplicate_candidates(user, **form.cleaned_data)
+
+
+@login_required
+@require_GET
+def event_duplicates(request: HttpRequest) -> HttpResponse:
+    """The report form asks (htmx) for open events it may repeat as the user types."""
+    candidates = _candidates(request.user, request.GET)
+    return render(request, "events/_duplicates.html", {"candidates": candidates})
 
 
 def _event(request: HttpRequest, pk: int) -> Event:
@@ -149,6 +176,8 @@ def _available(user: Any, event: Event) -> dict[str, forms.Form]:
         found["verify"] = VerifyForm(initial=initial, prefix="verify")
     if event.status in (Event.Status.REPORTED, Event.Status.ACCEPTED, Event.Status.ESCALATED) and acting:
         found["cancel"] = ReasonForm(initial=initial, prefix="cancel")
+    if event.status in (Event.Status.REPORTED, Event.Status.ACCEPTED, Event.Status.ESCALATED) and acting:
+        found["merge"] = MergeForm(initial=initial, prefix="merge")
     if event.status in (Event.Status.CLOSED, Event.Status.CANCELLED) and actions.can_reopen(user, event):
         found["reopen"] = ReasonForm(initial=initial, prefix="reopen")
     return found
@@ -168,6 +197,7 @@ def _detail(request: HttpRequest, event: Event, forms_: dict[str, forms.Form], s
         "row": _rows([event])[0],
         "steps": steps,
         "assignments": event.assignments.select_related("department").order_by("-active", "-lead", "id"),
+        "duplicates": event.duplicates.select_related("reported_by").order_by("reported_at"),
         "forms": forms_,
     }
     return render(request, "events/detail.html", context, status=status)
@@ -187,6 +217,7 @@ TRANSITIONS: dict[str, tuple[type[forms.Form], Callable[..., Event]]] = {
     "return": (ReasonForm, lambda user, event, f: actions.return_event(**_common(user, event, f), reason=f["reason"])),
     "cancel": (ReasonForm, lambda user, event, f: actions.cancel_event(**_common(user, event, f), reason=f["reason"])),
     "reopen": (ReasonForm, lambda user, event, f: actions.reopen_event(**_common(user, event, f), reason=f["reason"])),
+    "merge": (MergeForm, lambda user, event, f: actions.merge_event(**_common(user, event, f), into_id=f["into"])),
     "verify": (
         VerifyForm,
         lambda user, event, f: actions.verify_event(**_common(user, event, f), passed=f["passed"], note=f["note"]),
@@ -207,6 +238,7 @@ DONE_MESSAGES = {
     "verify": _("verified"),
     "cancel": _("cancelled"),
     "reopen": _("reopened"),
+    "merge": _("merged"),
 }
 
 

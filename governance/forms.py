@@ -54,6 +54,7 @@ class EventReportForm(BootstrapForm):
     )
     solved_on_spot = forms.BooleanField(label=_("Solved on the spot (就地解决)"), required=False)
     photos = PhotosField(label=_("Photos (up to 9)"))
+    merge_into = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     result = forms.CharField(
         label=_("What was done (when solved on the spot)"),
         required=False,
@@ -74,6 +75,26 @@ class EventReportForm(BootstrapForm):
         if (data.get("latitude") is None) != (data.get("longitude") is None):
             self.add_error("latitude", _("Give both latitude and longitude, or neither."))
         return data
+
+
+class DuplicateQueryForm(forms.Form):
+    """The report form's values that find possible duplicates."""
+
+    grid = forms.IntegerField(min_value=1)
+    category = forms.IntegerField(min_value=1)
+    address = forms.CharField(required=False, max_length=200)
+    latitude = forms.DecimalField(required=False, max_digits=9, decimal_places=6, min_value=-90, max_value=90)
+    longitude = forms.DecimalField(required=False, max_digits=9, decimal_places=6, min_value=-180, max_value=180)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        return {
+            "grid_id": data.get("grid"),
+            "category_id": data.get("category"),
+            "address": data.get("address") or "",
+            "latitude": data.get("latitude"),
+            "longitude": data.get("longitude"),
+        }
 
 
 class EventFilterForm(forms.Form):
@@ -120,6 +141,10 @@ class NoteForm(VersionedForm):
 
 class ReasonForm(VersionedForm):
     reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MergeForm(VersionedForm):
+    into = forms.IntegerField(label=_("Number of the event it repeats"), min_value=1)
 
 
 class ResolveForm(VersionedForm):

@@ -95,6 +95,7 @@ class Event(models.Model):
         RESOLVED = "resolved", _("Resolved")
         CLOSED = "closed", _("Closed")
         CANCELLED = "cancelled", _("Cancelled")
+        MERGED = "merged", _("Merged")
 
     class Source(models.TextChoices):
         GRID = "grid", _("Grid worker report")
@@ -138,6 +139,15 @@ class Event(models.Model):
     failed_verifications = models.PositiveSmallIntegerField(_("failed verifications"), default=0)
     supervised = models.BooleanField(_("under supervision"), default=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # A duplicate report merged into another: that one carries the handling for both.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+        verbose_name=_("merged into"),
+    )
     # Optimistic version: a page's action carries the version it was drawn from, so the
     # second of two people acting on one event is told it changed instead of acting twice.
     version = models.PositiveIntegerField(default=1)
@@ -208,6 +218,8 @@ class EventStep(models.Model):
         SUPERVISE = "supervise", _("Put under supervision")
         CANCEL = "cancel", _("Cancelled")
         REOPEN = "reopen", _("Reopened")
+        MERGE = "merge", _("Merged into another event")
+        MERGED_IN = "merged_in", _("Duplicate report merged in")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="steps")
     action = models.CharField(max_length=16, choices=Action.choices)

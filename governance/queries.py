@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,3 +163,48 @@ class IdPaginator(Paginator):
     def __init__(self, object_list: QuerySet, per_page: int, *, related: tuple[str, ...] = ()) -> None:
         super().__init__(object_list, per_page)
         self.related = related
+
+
+DUPLICATE_METRES = 100
+DUPLICATE_LIMIT = 5
+
+
+def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance (haversine) in metres."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(h))
+
+
+def _same_place(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+def duplicate_candidates(
+    user: Any, *, grid_id: int, category_id: int, address: str = "", latitude: Any = None, longitude: Any = None
+) -> list[Event]:
+    """Open events of the same category in the same grid, at the same address or within
+    DUPLICATE_METRES of the map point: offered for merging while a report is written."""
+    if not (address.strip() or latitude is not None):
+        return []
+    open_events = visible_events(user).filter(
+        grid_id=grid_id,
+        category_id=category_id,
+        status__in=[S.REPORTED, S.ACCEPTED, S.ESCALATED],
+    )
+    place = _same_place(address)
+    found = []
+    # One grid's open events of one category: a handful, compared here rather than in SQL.
+    for event in open_events.select_related("category").order_by("-reported_at")[:200]:
+        near = (
+            latitude is not None
+            and longitude is not None
+            and event.latitude is not None
+            and _metres((float(latitude), float(longitude)), (float(event.latitude), float(event.longitude)))
+            <= DUPLICATE_METRES
+        )
+        if near or (place and _same_place(event.address) == place):
+            found.append(event)
+        if len(found) >= DUPLICATE_LIMIT:
+            break
+    return found

@@ -175,3 +175,16 @@ def celery_worker(env: dict[str, str], log_path: Path) -> Iterator[tuple[str, Ca
         except subprocess.TimeoutExpired:
             worker.kill()
         log.close()
+
+
+def default_category(name: str):
+    """An event category the migrations add; re-added if a transactional test emptied the tables."""
+    import importlib
+
+    from django.apps import apps
+
+    from governance.models import EventCategory
+
+    if not EventCategory.objects.filter(name=name).exists():
+        importlib.import_module("governance.migrations.0002_default_categories").add(apps, None)
+    return EventCategory.objects.get(name=name)

@@ -9,8 +9,8 @@ from django.db import connection, connections
 
 from governance import actions
 from governance.actions import EventError
-from governance.models import Event, EventCategory, EventStep
-from tests.conftest import fresh, need_service
+from governance.models import Event, EventStep
+from tests.conftest import default_category, fresh, need_service
 
 
 @pytest.mark.django_db(transaction=True)
@@ -18,7 +18,7 @@ from tests.conftest import fresh, need_service
 def test_two_simultaneous_accepts_one_wins(personas, tree, with_version):
     need_service("PostgreSQL", connection.vendor == "postgresql")
     # A transactional test empties the tables afterwards, migrations' rows included.
-    category, _created = EventCategory.objects.get_or_create(name="环境卫生")
+    category = default_category("环境卫生")
     event = actions.report_event(
         by=fresh(personas["grid_worker"]),
         grid_id=tree.g11.pk,

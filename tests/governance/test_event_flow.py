@@ -8,16 +8,16 @@ from django.utils import translation
 
 from governance import actions
 from governance.actions import EventError
-from governance.models import Event, EventCategory, EventStep, Level, Notification
+from governance.models import Event, EventStep, Level, Notification
 from grids.models import Role
-from tests.conftest import fresh, give_post, make_user
+from tests.conftest import default_category, fresh, give_post, make_user
 
 S = Event.Status
 
 
 @pytest.fixture
 def category(db):
-    return EventCategory.objects.get(name="环境卫生")
+    return default_category("环境卫生")
 
 
 @pytest.fixture

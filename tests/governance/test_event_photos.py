@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from governance import actions, photos
-from governance.models import Event, EventCategory, EventPhoto
-from tests.conftest import fresh
+from governance.models import Event, EventPhoto
+from tests.conftest import default_category, fresh
 
 
 @pytest.fixture(autouse=True)
@@ -20,7 +20,7 @@ def _media(settings, tmp_path):
 
 @pytest.fixture
 def category(db):
-    return EventCategory.objects.get(name="市容")
+    return default_category("市容")
 
 
 def jpeg_with_exif(width=400, height=200) -> bytes:

@@ -6,16 +6,16 @@ import pytest
 from django.utils import timezone
 
 from governance import actions
-from governance.models import Event, EventCategory, Notification
+from governance.models import Event, Notification
 from grids.models import Role
-from tests.conftest import fresh, give_post, make_user
+from tests.conftest import default_category, fresh, give_post, make_user
 
 S = Event.Status
 
 
 @pytest.fixture
 def category(db):
-    return EventCategory.objects.get(name="环境卫生")
+    return default_category("环境卫生")
 
 
 def report(user, grid, category, text="楼道堆放杂物"):
