@@ -12,7 +12,6 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.http import Http404
@@ -30,9 +29,9 @@ from governance.models import (
     Notification,
     TimeLimit,
 )
-from governance.photos import Photo
 from grids import access
-from grids.models import Department, Grid, Post, Resident
+from grids.models import Department, Grid, Post, Resident, Visit
+from grids.photos import Photo, delete_files, save_into
 
 S = Event.Status
 A = EventStep.Action
@@ -188,20 +187,10 @@ def _attach(event: Event, step: EventStep, photos: Iterable[Photo], by: Any, sto
     """Store cleaned photos with `step`; what was stored is appended to `stored`, so that the
     caller can delete the files if its transaction does not commit."""
     for photo in photos:
-        record = EventPhoto(
-            event=event, step=step, width=photo.width, height=photo.height, original_name=photo.name, uploaded_by=by
-        )
+        record = EventPhoto(event=event, step=step, original_name=photo.name, uploaded_by=by)
         stored.append(record)
-        record.image.save("photo.jpg", ContentFile(photo.image), save=False)
-        record.thumbnail.save("thumb.jpg", ContentFile(photo.thumbnail), save=False)
+        save_into(record, photo)
         record.save()
-
-
-def _delete_files(stored: list[EventPhoto]) -> None:
-    for record in stored:
-        for file in (record.image, record.thumbnail):
-            if file.name:
-                file.storage.delete(file.name)
 
 
 def _notify(kind: str, event: Event, user_ids: Iterable[int], text: str = "", *, skip: Any = None) -> None:
@@ -246,6 +235,7 @@ def report_event(
     resident_ids: Iterable[int] = (),
     photos: Iterable[Photo] = (),
     merge_into_id: int | None = None,
+    visit_id: int | None = None,
 ) -> Event:
     """A report from the grid: it goes to the community to be accepted (受理), or, solved on
     the spot (就地解决), straight to verification; or, if the reporter recognised it as a
@@ -255,6 +245,14 @@ def report_event(
     if category is None:
         raise EventError(_("Choose one of the categories in use."))
     wanted = set(resident_ids)
+    visit = None
+    if visit_id is not None:
+        visit = access.get_object(by, Visit, visit_id, access.CHANGE)
+        if visit.grid_id != grid.pk:
+            raise EventError(_("The event must be reported in the grid of the visit."))
+        source = Event.Source.VISIT
+        if visit.resident_id:
+            wanted.add(visit.resident_id)
     residents = list(access.scoped(by, Resident.objects.filter(pk__in=wanted, grid=grid)))
     if len(residents) != len(wanted):
         raise EventError(_("Only residents of this grid can be linked to the event."))
@@ -268,6 +266,7 @@ def report_event(
         urgency=urgency,
         source=source,
         solved_on_spot=solved_on_spot,
+        visit=visit,
         reported_by=by,
         level=Level.GRID if solved_on_spot else Level.COMMUNITY,
         status=S.RESOLVED if solved_on_spot else S.REPORTED,
@@ -305,7 +304,7 @@ def report_event(
                 kind = Notification.Kind.URGENT if urgency == Event.Urgency.URGENT else Notification.Kind.ESCALATED
                 _notify(kind, event, community, skip=by)
     except BaseException:
-        _delete_files(stored)
+        delete_files(stored)
         raise
     return event
 
@@ -436,7 +435,7 @@ def resolve_event(
             _attach(event, step, photos, by, stored)
             _notify(Notification.Kind.VERIFY, event, _verifiers(event), skip=by)
     except BaseException:
-        _delete_files(stored)
+        delete_files(stored)
         raise
     return event
 

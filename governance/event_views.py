@@ -33,6 +33,8 @@ from governance.forms import (
 )
 from governance.models import Event, EventCategory, EventPhoto, EventStep, Level, Notification
 from grids import access
+from grids.models import Visit
+from grids.photos import photo_response
 
 PAGE_SIZE = 30
 
@@ -98,7 +100,8 @@ def event_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def event_create(request: HttpRequest) -> HttpResponse:
-    form = EventReportForm(request.POST or None, request.FILES or None, user=request.user)
+    initial = _from_visit(request)
+    form = EventReportForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
     if not form.fields["grid"].queryset.exists():
         raise PermissionDenied
     if request.method == "POST" and form.is_valid():
@@ -117,6 +120,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
                 result=data["result"],
                 photos=data["photos"],
                 merge_into_id=data["merge_into"],
+                visit_id=data["visit"],
             )
         except EventError as error:
             form.add_error(None, str(error))
@@ -132,6 +136,20 @@ def event_create(request: HttpRequest) -> HttpResponse:
             return redirect("events:detail", pk=event.pk)
     candidates = _candidates(request.user, form.data) if form.is_bound else []
     return render(request, "events/report.html", {"form": form, "candidates": candidates})
+
+
+def _from_visit(request: HttpRequest) -> dict[str, Any]:
+    """A visit's finding, to report as an event in one step (GET /events/new/?visit=<id>)."""
+    raw = request.GET.get("visit", "")
+    if request.method != "GET" or not raw.isdigit():
+        return {}
+    visit = access.get_object(request.user, Visit, int(raw), access.CHANGE)
+    return {
+        "visit": visit.pk,
+        "grid": visit.grid_id,
+        "address": visit.household.address,
+        "description": visit.findings,
+    }
 
 
 def _candidates(user: Any, data: Any) -> list[Event]:
@@ -299,12 +317,4 @@ def event_photo(request: HttpRequest, pk: int, photo_id: int, size: str) -> File
     photo = EventPhoto.objects.filter(pk=photo_id, event=event).first()
     if photo is None or size not in ("full", "thumb"):
         raise Http404
-    file = photo.image if size == "full" else photo.thumbnail
-    try:
-        handle = file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=86400"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return photo_response(photo.image if size == "full" else photo.thumbnail)

@@ -7,33 +7,12 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from governance import actions, photos
+from governance import actions
 from governance.models import Event, EventCategory, Level
 from governance.queries import EventFilter
 from grids import access
-from grids.forms import BootstrapForm, DateInput
+from grids.forms import BootstrapForm, DateInput, PhotosField
 from grids.models import Department
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class PhotosField(forms.FileField):
-    """Up to nine photos, each checked and cleaned (see governance.photos); cleans to list[Photo]."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/*"}))
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[photos.Photo]:
-        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
-        checked = [super(PhotosField, self).clean(f, initial) for f in files]
-        try:
-            return photos.clean_photos(checked)
-        except photos.PhotoError as error:
-            raise forms.ValidationError(str(error)) from None
 
 
 class EventReportForm(BootstrapForm):
@@ -55,6 +34,7 @@ class EventReportForm(BootstrapForm):
     solved_on_spot = forms.BooleanField(label=_("Solved on the spot (就地解决)"), required=False)
     photos = PhotosField(label=_("Photos (up to 9)"))
     merge_into = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    visit = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     result = forms.CharField(
         label=_("What was done (when solved on the spot)"),
         required=False,

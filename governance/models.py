@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grids.models import Department, Grid, Resident
+from grids.models import Department, Grid, Resident, Visit
 
 
 class CalendarDay(models.Model):
@@ -122,6 +122,10 @@ class Event(models.Model):
     source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.GRID)
     solved_on_spot = models.BooleanField(_("solved on the spot"), default=False)
     residents = models.ManyToManyField(Resident, blank=True, related_name="events", verbose_name=_("residents"))
+    # The household visit whose finding this event came from.
+    visit = models.ForeignKey(
+        Visit, null=True, blank=True, on_delete=models.SET_NULL, related_name="events", verbose_name=_("visit")
+    )
 
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.REPORTED)
     level = models.CharField(_("level"), max_length=12, choices=Level.choices, default=Level.COMMUNITY)

@@ -34,6 +34,7 @@ from grids.models import (
     Resident,
     Street,
     StreetUserObjectPermission,
+    Visit,
 )
 
 VIEW = "view_node"
@@ -63,6 +64,7 @@ _LOOKUPS: dict[type[models.Model], dict[str, tuple[str, ...]]] = {
     Department: {"street": ("street_id",), "department": ("id",)},
     Household: {"street": ("grid__community__street_id",), "community": ("grid__community_id",), "grid": ("grid_id",)},
     Resident: {"street": ("grid__community__street_id",), "community": ("grid__community_id",), "grid": ("grid_id",)},
+    Visit: {"street": ("grid__community__street_id",), "community": ("grid__community_id",), "grid": ("grid_id",)},
     Post: {
         "street": ("street_id", "community__street_id", "grid__community__street_id", "department__street_id"),
         "community": ("community_id", "grid__community_id"),

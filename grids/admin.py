@@ -3,7 +3,7 @@ which change only through the portal's actions so that grants stay in step."""
 
 from django.contrib import admin
 
-from grids.models import Community, Department, Grid, Post, Street
+from grids.models import Community, Department, Grid, Post, Street, Visit
 
 
 @admin.register(Street)
@@ -53,3 +53,11 @@ class PostAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(Visit)
+class VisitAdmin(admin.ModelAdmin):
+    list_display = ["visited_on", "grid", "household", "resident", "kind", "by"]
+    list_filter = ["kind", "grid"]
+    raw_id_fields = ["household", "resident"]
+    list_select_related = ["grid", "household", "resident", "by"]

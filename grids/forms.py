@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grids import access
+from grids import access, photos
 from grids.models import Community, Department, Grid, Role, Street
 from grids.validators import normalise_name, validate_boundary, validate_name
 
@@ -185,3 +185,40 @@ class AccountForm(BootstrapForm):
             except forms.ValidationError as error:
                 self.add_error("password", error)
         return data
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Up to nine photos, each checked and cleaned (see governance.photos); cleans to list[Photo]."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/*"}))
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[photos.Photo]:
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        checked = [super(PhotosField, self).clean(f, initial) for f in files]
+        try:
+            return photos.clean_photos(checked)
+        except photos.PhotoError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+class VisitForm(BootstrapForm):
+    visited_on = forms.DateField(label=_("Visited on"), widget=DateInput)
+    kind = forms.ChoiceField(label=_("Kind of visit"), choices=())
+    findings = forms.CharField(
+        label=_("Findings"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    photos = PhotosField(label=_("Photos (up to 9)"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from grids.models import Visit
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Visit.Kind.choices
+        self.fields["visited_on"].initial = timezone.localdate()

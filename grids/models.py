@@ -7,12 +7,14 @@ permissions; a permission on a node covers everything beneath it (see access.py)
 from __future__ import annotations
 
 import datetime
+import uuid
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -547,3 +549,61 @@ class RosterImport(models.Model):
         if not self.estimated_rows:
             return 0
         return min(100, self.progress * 100 // self.estimated_rows)
+
+
+def _visit_photo_path(instance: VisitPhoto, filename: str) -> str:
+    return f"visits/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.jpg"
+
+
+def _visit_thumb_path(instance: VisitPhoto, filename: str) -> str:
+    return f"visits/{timezone.now():%Y/%m}/{uuid.uuid4().hex}-thumb.jpg"
+
+
+class Visit(models.Model):
+    """A household visit (走访) by grid staff: to a household, or to one resident in it."""
+
+    class Kind(models.TextChoices):
+        ROUTINE = "routine", _("Routine visit")
+        CARE = "care", _("Care visit (关爱)")
+        SAFETY = "safety", _("Safety check")
+        FOLLOW_UP = "follow_up", _("Follow-up")
+
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="visits", verbose_name=_("grid"))
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="visits", verbose_name=_("household")
+    )
+    resident = models.ForeignKey(
+        Resident, null=True, blank=True, on_delete=models.PROTECT, related_name="visits", verbose_name=_("resident")
+    )
+    visited_on = models.DateField(_("visited on"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.ROUTINE)
+    findings = models.TextField(_("findings"), max_length=2000, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-visited_on", "-id"]
+        indexes = [
+            models.Index(fields=["household", "-visited_on"], name="visit_household_idx"),
+            models.Index(fields=["resident", "-visited_on"], name="visit_resident_idx"),
+            models.Index(fields=["grid", "-visited_on"], name="visit_grid_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.visited_on}"
+
+
+class VisitPhoto(models.Model):
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(upload_to=_visit_photo_path)
+    thumbnail = models.FileField(upload_to=_visit_thumb_path)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"visit {self.visit_id} photo {self.pk}"

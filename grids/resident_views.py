@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from grids import access, pii, resident_actions, resident_queries
-from grids.models import PersonalDataAccess, PopulationTag, Resident
+from grids.models import PersonalDataAccess, PopulationTag, Resident, Visit
 from grids.resident_forms import MoveOutForm, ResidentFilterForm, ResidentForm
 
 PAGE_SIZE = 50
@@ -99,6 +100,9 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "row": _masked_rows(request.user, [resident])[0],
             "members": _masked_rows(request.user, members),
             "changes": _labelled(resident.changes.select_related("by")[:50]),
+            "visits": Visit.objects.filter(Q(resident=resident) | Q(household_id=resident.household_id, resident=None))
+            .select_related("by")
+            .order_by("-visited_on", "-id")[:20],
             "can_change": access.has_perm(request.user, access.CHANGE, resident),
         },
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grids import resident_views, views
+from grids import resident_views, views, visit_views
 from grids.roster import views as roster_views
 
 app_name = "grids"
@@ -16,6 +16,9 @@ urlpatterns = [
     path("posts/new/", views.post_create, name="post_create"),
     path("posts/<int:pk>/end/", views.post_end, name="post_end"),
     path("accounts/new/", views.account_create, name="account_create"),
+    path("visits/new/", visit_views.visit_create, name="visit_create"),
+    path("visits/<int:pk>/", visit_views.visit_detail, name="visit_detail"),
+    path("visits/<int:pk>/photos/<int:photo_id>/<slug:size>/", visit_views.visit_photo, name="visit_photo"),
     path("residents/", resident_views.resident_list, name="resident_list"),
     path("residents/new/", resident_views.resident_create, name="resident_create"),
     path("residents/<int:pk>/", resident_views.resident_detail, name="resident"),

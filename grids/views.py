@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from grids import access, actions, queries
+from grids import access, actions, queries, visit_queries
 from grids.forms import AccountForm, EndPostForm, GridForm, PostForm
 from grids.models import Community, Department, Grid, Post, Street
 
@@ -37,6 +37,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "streets": access.visible_streets(user).order_by("code"),
             "my_grids": queries.grid_rows(user)[:12] if not access.scope_for(user).is_empty(access.VIEW) else [],
             "can_manage_posts": not access.scope_for(user).is_empty(access.MANAGE_POSTS),
+            # For grid staff: who their tags' visit rules say is due (others see their grids' pages).
+            "visits_due": visit_queries.visits_due(user) if access.scope_for(user).ids(access.CHANGE, "grid") else None,
         },
     )
 

@@ -8,8 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from governance import actions, photos
+from governance import actions
 from governance.models import Event, EventPhoto
+from grids import photos
 from tests.conftest import default_category, fresh
 
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from grids import actions
-from grids.demo import SEEDERS, seed_residents
+from grids.demo import SEEDERS, seed_residents, seed_visits
 from grids.models import Community, Department, Grid, Post, Role, Street
 from grids.roster.importer import refresh_statistics
 
@@ -119,5 +119,6 @@ class Command(BaseCommand):
             actions.create_post(by=admin, user=user, role=role, node=nodes[node_code], start_date=start)
         assert Post.objects.count() == len(ACCOUNTS) + len(EXTRA_STAFF)
         seed_residents(households_per_grid=max(1, round(40 * scale)))
+        seed_visits(scale=scale)
         for seeder in SEEDERS:
             seeder(scale=scale)

@@ -8,7 +8,9 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -97,3 +99,30 @@ def clean_photos(uploads: list[Any]) -> list[Photo]:
     if len(uploads) > MAX_PHOTOS:
         raise PhotoError(_("At most %(n)d photos can be attached.") % {"n": MAX_PHOTOS})
     return [clean_photo(upload) for upload in uploads]
+
+
+def save_into(record: Any, photo: Photo) -> None:
+    """Store a cleaned photo in a record's `image` and `thumbnail` file fields (not saving the record)."""
+    record.image.save("photo.jpg", ContentFile(photo.image), save=False)
+    record.thumbnail.save("thumb.jpg", ContentFile(photo.thumbnail), save=False)
+    record.width, record.height = photo.width, photo.height
+
+
+def delete_files(records: list[Any]) -> None:
+    """Remove stored files of records whose transaction did not commit."""
+    for record in records:
+        for file in (record.image, record.thumbnail):
+            if file.name:
+                file.storage.delete(file.name)
+
+
+def photo_response(file: Any) -> FileResponse:
+    """Send a stored photo (after the caller's access check); never cached by shared caches."""
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
