@@ -359,7 +359,14 @@ def whistle_event(
         )
         names = "、".join(d.name for d in departments)
         _save(event, by, A.WHISTLE, reason, from_status=before, from_level=from_level, departments=names)
-        _notify(Notification.Kind.ESCALATED, event, level_users(event, to_level, departments), reason, skip=by)
+        if departments:
+            # The lead department is given the event to resolve; the others are called to assist.
+            lead = level_users(event, to_level, departments[:1])
+            _notify(Notification.Kind.ASSIGNED, event, lead, reason, skip=by)
+            helpers = set(level_users(event, to_level, departments[1:])) - set(lead)
+            _notify(Notification.Kind.ESCALATED, event, helpers, reason, skip=by)
+        else:
+            _notify(Notification.Kind.ESCALATED, event, level_users(event, to_level), reason, skip=by)
         if event.urgency == Event.Urgency.URGENT:
             _notify(Notification.Kind.URGENT, event, level_users(event, to_level, departments), reason, skip=by)
     return event

@@ -35,6 +35,7 @@ from governance.models import Event, EventCategory, EventPhoto, EventStep, Level
 from grids import access
 from grids.models import Visit
 from grids.photos import photo_response
+from grids.resident_queries import ResidentFilter, search_residents
 
 PAGE_SIZE = 30
 
@@ -121,6 +122,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
                 photos=data["photos"],
                 merge_into_id=data["merge_into"],
                 visit_id=data["visit"],
+                resident_ids=data["residents"],
             )
         except EventError as error:
             form.add_error(None, str(error))
@@ -318,3 +320,16 @@ def event_photo(request: HttpRequest, pk: int, photo_id: int, size: str) -> File
     if photo is None or size not in ("full", "thumb"):
         raise Http404
     return photo_response(photo.image if size == "full" else photo.thumbnail)
+
+
+@login_required
+@require_GET
+def event_resident_search(request: HttpRequest) -> HttpResponse:
+    """Residents of the report's grid matching a name, pinyin initials or ID number, to link (htmx)."""
+    grid = request.GET.get("grid", "")
+    q = request.GET.get("resident_q", "").strip()
+    found = []
+    if grid.isdigit() and q:
+        flt = ResidentFilter(q=q[:50], grid_id=int(grid))
+        found = list(search_residents(request.user, flt).select_related("household").order_by("name", "id")[:10])
+    return render(request, "events/_resident_choices.html", {"found": found, "searched": bool(q)})

@@ -15,6 +15,22 @@ from grids.forms import BootstrapForm, DateInput, PhotosField
 from grids.models import Department
 
 
+class IdListField(forms.Field):
+    """Several ids posted under one name (ticked checkboxes)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> list[int]:
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        if not all(str(v).isdigit() for v in values) or len(values) > 20:
+            raise forms.ValidationError(_("Choose residents from the search results."))
+        return sorted({int(v) for v in values})
+
+
 class EventReportForm(BootstrapForm):
     grid = forms.ModelChoiceField(queryset=None, label=_("Grid"), empty_label=None)
     category = forms.ModelChoiceField(queryset=EventCategory.objects.filter(is_active=True), label=_("Category"))
@@ -35,6 +51,8 @@ class EventReportForm(BootstrapForm):
     photos = PhotosField(label=_("Photos (up to 9)"))
     merge_into = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     visit = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    # Ticked in the resident search results; the action checks each is in the grid and visible.
+    residents = IdListField()
     result = forms.CharField(
         label=_("What was done (when solved on the spot)"),
         required=False,

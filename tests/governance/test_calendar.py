@@ -84,3 +84,13 @@ def test_traffic_light_for_clock_hours():
     assert calendar.light(start, due, at("2026-03-12 17:59"), working=False) == calendar.GREEN
     assert calendar.light(start, due, at("2026-03-12 18:00"), working=False) == calendar.AMBER
     assert calendar.light(start, due, at("2026-03-12 20:01"), working=False) == calendar.RED
+
+
+def test_admin_says_which_years_count_weekends_only(admin_client, settings):
+    page = admin_client.get("/admin/governance/calendarday/", follow=True).content.decode()
+    this_year = timezone.localdate().year
+    unknown = [y for y in (this_year, this_year + 1) if y not in calendar.PACKAGE_YEARS]
+    for year in unknown:
+        assert str(year) in page
+    if unknown:
+        assert "只按周一至周五计算" in page

@@ -81,8 +81,8 @@ def test_whistle_through_every_level_to_two_departments(people, tree, category):
     assert (event.status, event.level) == (S.ESCALATED, Level.DEPARTMENT)
     lead = event.assignments.get(lead=True)
     assert lead.department == tree.d2
-    for who in ("department_staff", "d2_staff"):
-        assert Notification.objects.filter(user=people[who], event=event, kind="escalated").exists()
+    assert Notification.objects.filter(user=people["d2_staff"], event=event, kind="assigned").exists()
+    assert Notification.objects.filter(user=people["department_staff"], event=event, kind="escalated").exists()
 
     event = actions.acknowledge_event(by=people["department_staff"], event_id=event.pk)
     assert event.status == S.ACCEPTED

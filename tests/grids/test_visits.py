@@ -152,3 +152,25 @@ def test_tags_without_a_rule_are_never_due(personas, tree, tag):
     make_resident(tree.g11, serial=8, tags=[tag])
     PopulationTag.objects.filter(name=tag).update(visit_interval_days=None)
     assert visits_due(fresh(personas["grid_worker"])) == []
+
+
+def test_report_links_residents_found_by_search(client, personas, tree):
+    mine = make_resident(tree.g11, "欧阳芳", serial=9)
+    other = make_resident(tree.g12, "欧阳华", serial=10)
+    client.force_login(personas["grid_worker"])
+    found = client.get("/events/residents/", {"grid": tree.g11.pk, "resident_q": "欧阳"}).content.decode()
+    assert "欧阳芳" in found and "欧阳华" not in found
+    base = {
+        "grid": tree.g11.pk,
+        "category": default_category("民生诉求").pk,
+        "description": "邻里纠纷",
+        "address": "1栋",
+        "urgency": "normal",
+    }
+    refused = client.post("/events/new/", {**base, "residents": [other.pk]})
+    assert "只能关联本网格的居民" in refused.content.decode()
+    tampered = client.post("/events/new/", {**base, "residents": ["x1"]})
+    assert "请从搜索结果中选择居民" in tampered.content.decode()
+    assert not Event.objects.exists()
+    assert client.post("/events/new/", {**base, "residents": [mine.pk]}).status_code == 302
+    assert list(Event.objects.get().residents.all()) == [mine]
