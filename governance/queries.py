@@ -10,6 +10,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from governance import calendar
 from governance.models import Event, EventAssignment, Level, Notification
@@ -160,9 +161,21 @@ class IdPaginator(Paginator):
         found = self.object_list.model._default_manager.select_related(*self.related).in_bulk(ids)
         return self._get_page([found[pk] for pk in ids if pk in found], number, self)
 
-    def __init__(self, object_list: QuerySet, per_page: int, *, related: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, object_list: QuerySet, per_page: int, *, related: tuple[str, ...] = (), cap: int = 10_000
+    ) -> None:
         super().__init__(object_list, per_page)
         self.related = related
+        self.cap = cap
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        """Counted up to `cap`: a street's whole history need not be counted to show page 1;
+        past the cap the page says so and asks for a filter."""
+        found = self.object_list.order_by()[: self.cap + 1].count()
+        self.capped = found > self.cap
+        return min(found, self.cap)
 
 
 DUPLICATE_METRES = 100

@@ -183,3 +183,20 @@ def test_notifications_page_and_unread_count(client, personas, tree, category):
     assert client.get("/notifications/read/").status_code == 405
     client.post("/notifications/read/")
     assert not Notification.objects.filter(user=personas["community_leader"], read_at__isnull=True).exists()
+
+
+def test_a_long_list_is_counted_up_to_a_cap_and_says_so(client, personas, tree, category, monkeypatch):
+    from governance import queries
+
+    for n in range(5):
+        report(personas["community_leader"], tree.g11, category, f"事件{n}")
+    original = queries.IdPaginator.__init__
+
+    def small_cap(self, *args, **kwargs):
+        original(self, *args, **{**kwargs, "cap": 3})
+
+    monkeypatch.setattr(queries.IdPaginator, "__init__", small_cap)
+    client.force_login(personas["community_leader"])
+    page = client.get("/events/").content.decode()
+    assert "超过 3 个事件，请用筛选条件缩小范围" in page
+    assert "超过" not in client.get(f"/events/?grid={tree.g12.pk}").content.decode()
