@@ -179,10 +179,16 @@ def test_grid_worker_reports_with_a_photo_and_the_community_whistles_it_to_a_dep
     photo = tmp_path / "现场.jpg"
     Image.new("RGB", (1200, 900), (90, 140, 60)).save(photo, "JPEG")
 
-    phone = browser.new_context(**PHONE)
+    phone = browser.new_context(
+        **PHONE, geolocation={"latitude": 23.129163, "longitude": 113.264435}, permissions=["geolocation"]
+    )
     page = phone.new_page()
     _login(page, live_server.url, "wangge1")
     page.goto(f"{live_server.url}/events/new/")
+    page.get_by_text("地图位置（可选）").click()
+    page.get_by_role("button", name="使用当前位置").click()
+    page.wait_for_selector("text=已填入当前位置")
+    assert page.input_value("#id_latitude") == "23.129163"
     _no_horizontal_scroll(page)
     page.select_option("#id_category", label="违章搭建")
     page.fill("#id_description", "天台新搭铁皮房，约二十平方米")
@@ -199,6 +205,7 @@ def test_grid_worker_reports_with_a_photo_and_the_community_whistles_it_to_a_dep
     page.screenshot(path=RESULTS / "wangge1-event-360.png", full_page=True)
     event = Event.objects.get(description__startswith="天台新搭铁皮房")
     assert EventPhoto.objects.filter(event=event).count() == 1
+    assert (float(event.latitude), float(event.longitude)) == (23.129163, 113.264435)
     phone.close()
 
     staff = browser.new_context(**PHONE)
