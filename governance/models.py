@@ -164,7 +164,8 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["grid", "status", "-reported_at"], name="event_grid_status_idx"),
             # The to-do inbox: open events at a level, in some grids.
-            models.Index(fields=["level", "status", "grid"], name="event_level_status_grid_idx"),
+            # (The id is carried so that a department's to-do count needs no visit to the table.)
+            models.Index(fields=["level", "status", "grid"], name="event_level_status_grid_idx", include=["id"]),
             # Newest first; carrying grid lets a deep page be found from the index alone.
             models.Index(fields=["-reported_at", "-id"], name="event_recent_idx", include=["grid"]),
             # Overdue lists: only open events have these deadlines set.
@@ -200,7 +201,8 @@ class EventAssignment(models.Model):
                 fields=["event", "department"], condition=Q(active=True), name="assignment_one_active_per_department"
             )
         ]
-        indexes = [models.Index(fields=["department", "active"], name="assignment_department_idx")]
+        # A department's events, found from the index alone (the gate's scope and the to-do list).
+        indexes = [models.Index(fields=["department", "active"], name="assignment_department_idx", include=["event"])]
 
     def __str__(self) -> str:
         return f"{self.event_id} → {self.department_id}"
