@@ -98,6 +98,7 @@ def load(count: int) -> None:
                         if status in ("reported", "escalated")
                         else None,
                         "resolve_due": stage + datetime.timedelta(days=7) if status == "accepted" else None,
+                        "due_at": None,
                         "result": "" if open_ else "已处理",
                         "failed_verifications": 0,
                         "supervised": False,
@@ -106,6 +107,7 @@ def load(count: int) -> None:
                         "updated_at": stage,
                     }
                 )
+                events[-1]["due_at"] = events[-1]["respond_due"] or events[-1]["resolve_due"]
                 plans.append((reported, level, status))
             ids = bulk.insert_rows(Event, events)
             steps, assignments = [], []

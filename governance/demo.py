@@ -150,6 +150,7 @@ def _backdate(event: Event, rng: random.Random) -> None:
         stage_started_at=F("stage_started_at") - shift,
         respond_due=F("respond_due") - shift,
         resolve_due=F("resolve_due") - shift,
+        due_at=F("due_at") - shift,
         closed_at=F("closed_at") - shift,
     )
     EventStep.objects.filter(event=event).update(at=F("at") - shift)

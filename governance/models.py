@@ -4,6 +4,7 @@ working-day calendar their deadlines count in and the in-app notifications they 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -139,6 +140,8 @@ class Event(models.Model):
     stage_started_at = models.DateTimeField(_("stage started at"))
     respond_due = models.DateTimeField(_("respond by"), null=True, blank=True)
     resolve_due = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    # Whichever of the two applies now (kept by save()): one indexed column for overdue lists.
+    due_at = models.DateTimeField(null=True, blank=True, editable=False)
     result = models.TextField(_("result"), blank=True, max_length=2000)
     failed_verifications = models.PositiveSmallIntegerField(_("failed verifications"), default=0)
     supervised = models.BooleanField(_("under supervision"), default=False)
@@ -169,12 +172,18 @@ class Event(models.Model):
             # Newest first; carrying grid lets a deep page be found from the index alone.
             models.Index(fields=["-reported_at", "-id"], name="event_recent_idx", include=["grid"]),
             # Overdue lists: only open events have these deadlines set.
-            models.Index(fields=["respond_due"], name="event_respond_due_idx", condition=Q(respond_due__isnull=False)),
-            models.Index(fields=["resolve_due"], name="event_resolve_due_idx", condition=Q(resolve_due__isnull=False)),
+            models.Index(fields=["due_at"], name="event_due_idx", include=["grid"], condition=Q(due_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.category}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.due_at = self.respond_due or self.resolve_due
+        fields = kwargs.get("update_fields")
+        if fields is not None and {"respond_due", "resolve_due"} & set(fields):
+            kwargs["update_fields"] = {*fields, "due_at"}
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

@@ -200,3 +200,42 @@ def test_a_long_list_is_counted_up_to_a_cap_and_says_so(client, personas, tree, 
     page = client.get("/events/").content.decode()
     assert "超过 3 个事件，请用筛选条件缩小范围" in page
     assert "超过" not in client.get(f"/events/?grid={tree.g12.pk}").content.decode()
+
+
+def test_to_do_count_adds_up_its_branches_without_overlap(personas, tree, category, root):
+    """The navigation count sums the inbox's branches; it must equal the inbox list."""
+    from governance import queries
+
+    leader, street = fresh(personas["community_leader"]), fresh(personas["street_admin"])
+    events = [report(personas["grid_worker"], tree.g11, category, f"事件{n}") for n in range(6)]
+    actions.accept_event(by=leader, event_id=events[1].pk)
+    for event in events[2:5]:
+        actions.accept_event(by=leader, event_id=event.pk)
+        actions.whistle_event(by=leader, event_id=event.pk, to_level="street", reason="上报")
+    actions.acknowledge_event(by=street, event_id=events[3].pk)
+    actions.acknowledge_event(by=street, event_id=events[4].pk)
+    actions.whistle_event(
+        by=street, event_id=events[4].pk, to_level="department", reason="转派", department_ids=[tree.d1.pk]
+    )
+    actions.resolve_event(by=street, event_id=events[3].pk, result="完成")
+    actions.report_event(
+        by=fresh(personas["grid_worker"]),
+        grid_id=tree.g11.pk,
+        category_id=category.pk,
+        description="就地",
+        address="x",
+        solved_on_spot=True,
+        result="已处理",
+    )
+    counts = {}
+    for name in ("grid_worker", "community_leader", "street_admin", "street_official", "department_staff"):
+        user = fresh(personas[name])
+        counts[name] = queries.inbox_count(user)
+        assert counts[name] == queries.inbox(user).count(), name
+    assert counts == {
+        "grid_worker": 1,  # its resolved report to verify
+        "community_leader": 4,  # two to accept, one to handle, one solved on the spot to verify
+        "street_admin": 1,
+        "street_official": 1,
+        "department_staff": 1,
+    }
