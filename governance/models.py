@@ -3,16 +3,14 @@ working-day calendar their deadlines count in and the in-app notifications they 
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grids.models import Department, Grid, Resident, Visit
+from grids.models import Department, Grid, Resident, StoredPhoto, Visit
 
 
 class CalendarDay(models.Model):
@@ -256,24 +254,14 @@ class EventStep(models.Model):
         return f"{self.event_id} {self.action}"
 
 
-def _photo_path(instance: EventPhoto, filename: str) -> str:
-    return f"events/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.jpg"
+class EventPhoto(StoredPhoto):
+    """A photo attached to a step of an event (the report, the fix); served only through
+    the portal, to people who may see the event."""
 
-
-def _thumb_path(instance: EventPhoto, filename: str) -> str:
-    return f"events/{timezone.now():%Y/%m}/{uuid.uuid4().hex}-thumb.jpg"
-
-
-class EventPhoto(models.Model):
-    """A photo attached to a step of an event (the report, the fix). Stored without EXIF;
-    served only through the portal, to people who may see the event."""
+    PHOTO_FOLDER = "events"
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="photos")
     step = models.ForeignKey(EventStep, on_delete=models.CASCADE, related_name="photos")
-    image = models.FileField(upload_to=_photo_path)
-    thumbnail = models.FileField(upload_to=_thumb_path)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
     original_name = models.CharField(max_length=100, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -551,12 +551,26 @@ class RosterImport(models.Model):
         return min(100, self.progress * 100 // self.estimated_rows)
 
 
-def _visit_photo_path(instance: VisitPhoto, filename: str) -> str:
-    return f"visits/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.jpg"
+def photo_file(instance: StoredPhoto, filename: str) -> str:
+    return f"{instance.PHOTO_FOLDER}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.jpg"
 
 
-def _visit_thumb_path(instance: VisitPhoto, filename: str) -> str:
-    return f"visits/{timezone.now():%Y/%m}/{uuid.uuid4().hex}-thumb.jpg"
+def thumbnail_file(instance: StoredPhoto, filename: str) -> str:
+    return f"{instance.PHOTO_FOLDER}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}-thumb.jpg"
+
+
+class StoredPhoto(models.Model):
+    """A photo cleaned by grids.photos (upright, no EXIF, shrunk) and its thumbnail."""
+
+    PHOTO_FOLDER = "photos"
+
+    image = models.FileField(upload_to=photo_file)
+    thumbnail = models.FileField(upload_to=thumbnail_file)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
 
 
 class Visit(models.Model):
@@ -595,12 +609,10 @@ class Visit(models.Model):
         return f"{self.household} {self.visited_on}"
 
 
-class VisitPhoto(models.Model):
+class VisitPhoto(StoredPhoto):
+    PHOTO_FOLDER = "visits"
+
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
-    image = models.FileField(upload_to=_visit_photo_path)
-    thumbnail = models.FileField(upload_to=_visit_thumb_path)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
 
     class Meta:
         ordering = ["id"]

@@ -37,8 +37,8 @@ class Migration(migrations.Migration):
             name='VisitPhoto',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.FileField(upload_to=grids.models._visit_photo_path)),
-                ('thumbnail', models.FileField(upload_to=grids.models._visit_thumb_path)),
+                ('image', models.FileField(upload_to=grids.models.photo_file)),
+                ('thumbnail', models.FileField(upload_to=grids.models.thumbnail_file)),
                 ('width', models.PositiveIntegerField()),
                 ('height', models.PositiveIntegerField()),
                 ('visit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='grids.visit')),
