@@ -6,6 +6,7 @@ Screenshots are saved under test-results/ for people to look at.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -196,8 +197,9 @@ def test_grid_worker_reports_with_a_photo_and_the_community_whistles_it_to_a_dep
     page.set_input_files("#id_photos", str(photo))
     page.screenshot(path=RESULTS / "wangge1-report-360.png", full_page=True)
     page.click("main button[type=submit]")
-    page.wait_for_url("**/events/*/")
-    assert page.get_by_text("天台新搭铁皮房").first.is_visible()
+    # The form's own address (/events/new/) would match a glob; wait for the event's page.
+    page.wait_for_url(re.compile(r"/events/\d+/$"))
+    page.get_by_text("天台新搭铁皮房").first.wait_for()
     thumb = page.locator("img.event-thumb").first
     thumb.scroll_into_view_if_needed()  # thumbnails load lazily
     page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
