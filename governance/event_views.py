@@ -325,11 +325,17 @@ def event_photo(request: HttpRequest, pk: int, photo_id: int, size: str) -> File
 @login_required
 @require_GET
 def event_resident_search(request: HttpRequest) -> HttpResponse:
-    """Residents of the report's grid matching a name, pinyin initials or ID number, to link (htmx)."""
+    """Residents of the report's grid matching a name, pinyin initials or ID number, to link
+    (htmx). Those already ticked stay ticked above the new results."""
     grid = request.GET.get("grid", "")
     q = request.GET.get("resident_q", "").strip()
-    found = []
-    if grid.isdigit() and q:
-        flt = ResidentFilter(q=q[:50], grid_id=int(grid))
-        found = list(search_residents(request.user, flt).select_related("household").order_by("name", "id")[:10])
-    return render(request, "events/_resident_choices.html", {"found": found, "searched": bool(q)})
+    ticked_ids = [int(v) for v in request.GET.getlist("residents") if v.isdigit()][:20]
+    ticked, found = [], []
+    if grid.isdigit():
+        in_grid = search_residents(request.user, ResidentFilter(grid_id=int(grid))).select_related("household")
+        ticked = list(in_grid.filter(pk__in=ticked_ids).order_by("name", "id"))
+        if q:
+            matches = search_residents(request.user, ResidentFilter(q=q[:50], grid_id=int(grid)))
+            found = list(matches.exclude(pk__in=ticked_ids).select_related("household").order_by("name", "id")[:10])
+    context = {"ticked": ticked, "found": found, "searched": bool(q)}
+    return render(request, "events/_resident_choices.html", context)

@@ -160,6 +160,11 @@ def test_report_links_residents_found_by_search(client, personas, tree):
     client.force_login(personas["grid_worker"])
     found = client.get("/events/residents/", {"grid": tree.g11.pk, "resident_q": "欧阳"}).content.decode()
     assert "欧阳芳" in found and "欧阳华" not in found
+    # A new search keeps what is ticked (and only residents of the grid).
+    again = client.get(
+        "/events/residents/", {"grid": tree.g11.pk, "resident_q": "张", "residents": [mine.pk, other.pk]}
+    ).content.decode()
+    assert f'value="{mine.pk}" id="res-{mine.pk}" checked' in again and "欧阳华" not in again
     base = {
         "grid": tree.g11.pk,
         "category": default_category("民生诉求").pk,
