@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from governance import actions
-from governance.models import Event, EventCategory, EventStep, Level
+from governance.models import Event, EventCategory, EventStep, Level, Notification
 from grids.models import Department, Grid, Post, Role
 
 PROBLEMS = {
@@ -142,6 +142,7 @@ def _advance(event, ending, rng, reporter, community_user, street_user, departme
 
 def _backdate(event: Event, rng: random.Random) -> None:
     """Spread the demo over the past weeks; whole weeks keep working-day deadlines on working days."""
+    event.refresh_from_db(fields=["status"])
     shift = datetime.timedelta(weeks=rng.randint(0, 8), hours=rng.randint(0, 6))
     if event.status in (Event.Status.REPORTED, Event.Status.ESCALATED, Event.Status.ACCEPTED) and rng.random() < 0.6:
         shift = datetime.timedelta(hours=rng.randint(0, 30))  # open ones mostly recent, some overdue
@@ -154,7 +155,11 @@ def _backdate(event: Event, rng: random.Random) -> None:
         closed_at=F("closed_at") - shift,
     )
     EventStep.objects.filter(event=event).update(at=F("at") - shift)
+    notes = Notification.objects.filter(event=event)
+    notes.update(created_at=F("created_at") - shift)
     event.refresh_from_db()
+    if event.status in (Event.Status.CLOSED, Event.Status.CANCELLED, Event.Status.MERGED):
+        notes.update(read_at=F("created_at"))  # dealt with long ago
     if event.resolve_due is not None:
         # Deadlines end a working day at 23:59; count them again from the shifted start.
         event.resolve_due = actions.resolve_deadline(event, event.stage_started_at)
