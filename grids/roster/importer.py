@@ -513,13 +513,15 @@ def run(
     valid_only: bool = False,
     limits: Limits = DEFAULT_LIMITS,
     progress: Callable[[int], None] | None = None,
+    counted: int | None = None,
 ) -> Report:
     """Validate (and, with write=True, import) a roster. Raises UploadRejected for unusable files.
 
     With write=True and valid_only=False nothing is written unless every row is valid.
+    `counted` passes on a row count made when the file arrived (see reader.iter_rows).
     """
     report = Report()
-    rows = reader.iter_rows(fileobj, limits)
+    rows = reader.iter_rows(fileobj, limits, counted=counted)
     try:
         header, labels, first_rows = read_header(rows)
     except CellError as error:

@@ -90,7 +90,12 @@ def run_step(*, job_id: int, step: str) -> None:
     try:
         with job.file.open("rb") as fileobj, _progress_writer(job_id) as progress:
             report = importer.run(
-                fileobj, user=job.user, write=step == "import", valid_only=job.valid_only, progress=progress
+                fileobj,
+                user=job.user,
+                write=step == "import",
+                valid_only=job.valid_only,
+                progress=progress,
+                counted=job.estimated_rows or None,  # counted on upload; the stored file does not change
             )
     except UploadRejected as error:
         _finish(job_id, RosterImport.Status.FAILED, message=str(error))

@@ -75,11 +75,17 @@ def count_rows(fileobj: BinaryIO) -> int:
     return count
 
 
-def iter_rows(fileobj: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[tuple[int, list[object]]]:
-    """Yield (Excel row number, cell values) of non-empty rows of the first sheet."""
+def iter_rows(
+    fileobj: BinaryIO, limits: Limits = DEFAULT_LIMITS, *, counted: int | None = None
+) -> Iterator[tuple[int, list[object]]]:
+    """Yield (Excel row number, cell values) of non-empty rows of the first sheet.
+
+    `counted` is the sheet's row count when it is already known (a stored upload counted
+    when it arrived), so that a large file is not scanned twice.
+    """
     inspect(fileobj, limits)
     try:
-        rows = count_rows(fileobj)
+        rows = counted if counted else count_rows(fileobj)
     except (*READ_ERRORS, StopIteration, ParseError):
         raise unreadable() from None
     # A few title rows above the header are allowed on top of the data-row limit.

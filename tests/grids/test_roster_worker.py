@@ -119,3 +119,23 @@ def test_progress_is_visible_while_the_import_transaction_is_open(
     assert job.status == RosterImport.Status.DONE and job.progress == 60
     assert seen == [0, 20, 40]
     assert Resident.objects.count() == 60
+
+
+def test_a_stored_upload_is_counted_once(client, personas, tree, monkeypatch):
+    from grids.roster import reader
+
+    calls = []
+    count_rows = reader.count_rows
+
+    def counting(fileobj):
+        calls.append(True)
+        return count_rows(fileobj)
+
+    monkeypatch.setattr(reader, "count_rows", counting)
+    client.force_login(personas["street_admin"])
+    job = job_of(upload(client, _roster(5)))
+    assert job.status == RosterImport.Status.CHECKED and job.estimated_rows == 6
+    client.post(f"/residents/import/{job.pk}/confirm/", {"mode": "all"})
+    job.refresh_from_db()
+    assert job.status == RosterImport.Status.DONE
+    assert len(calls) == 1  # on upload; the check and the import reuse it
