@@ -30,7 +30,7 @@ from governance.models import (
     TimeLimit,
 )
 from grids import access
-from grids.models import Department, Grid, Post, Resident, Visit
+from grids.models import Department, Grid, Post, Resident, Role, Visit
 from grids.photos import Photo, delete_files, save_into
 
 S = Event.Status
@@ -55,9 +55,9 @@ class EventError(Exception):
 # --- who acts where -----------------------------------------------------------------
 
 
-def level_nodes(event: Event, level: str | None = None) -> list[Any]:
-    """The nodes that hold `event` at `level` (its current level by default)."""
-    level = level or event.level
+def level_nodes(event: Event) -> list[Any]:
+    """The nodes that hold `event` where it is now."""
+    level = event.level
     if level == Level.GRID:
         return [event.grid]
     if level == Level.COMMUNITY:
@@ -117,7 +117,7 @@ def level_users(event: Event, level: str, departments: Iterable[Department] = ()
     elif level == Level.COMMUNITY:
         posts = posts.filter(community_id=event.grid.community_id)
     elif level == Level.STREET:
-        posts = posts.filter(street_id=event.grid.community.street_id).exclude(role="mediator")
+        posts = posts.filter(street_id=event.grid.community.street_id).exclude(role=Role.MEDIATOR)
     else:
         posts = posts.filter(department__in=[d.pk for d in departments])
     return sorted(set(posts.values_list("user_id", flat=True)))
@@ -181,6 +181,14 @@ def _save(
         level=event.level,
         departments=departments,
     )
+
+
+def _end(event: Event, status: str, now: datetime.datetime) -> None:
+    """The event leaves every level: no deadline runs and no department holds it."""
+    event.status = status
+    event.closed_at = now
+    event.respond_due = event.resolve_due = None
+    EventAssignment.objects.filter(event=event, active=True).update(active=False)
 
 
 def _attach(event: Event, step: EventStep, photos: Iterable[Photo], by: Any, stored: list[EventPhoto]) -> None:
@@ -359,16 +367,13 @@ def whistle_event(
         )
         names = "、".join(d.name for d in departments)
         _save(event, by, A.WHISTLE, reason, from_status=before, from_level=from_level, departments=names)
-        if departments:
-            # The lead department is given the event to resolve; the others are called to assist.
-            lead = level_users(event, to_level, departments[:1])
-            _notify(Notification.Kind.ASSIGNED, event, lead, reason, skip=by)
-            helpers = set(level_users(event, to_level, departments[1:])) - set(lead)
-            _notify(Notification.Kind.ESCALATED, event, helpers, reason, skip=by)
-        else:
-            _notify(Notification.Kind.ESCALATED, event, level_users(event, to_level), reason, skip=by)
+        receivers = set(level_users(event, to_level, departments))
+        # The lead department is given the event to resolve; the others are called to assist.
+        lead = set(level_users(event, to_level, departments[:1])) if departments else set()
+        _notify(Notification.Kind.ASSIGNED, event, lead, reason, skip=by)
+        _notify(Notification.Kind.ESCALATED, event, receivers - lead, reason, skip=by)
         if event.urgency == Event.Urgency.URGENT:
-            _notify(Notification.Kind.URGENT, event, level_users(event, to_level, departments), reason, skip=by)
+            _notify(Notification.Kind.URGENT, event, receivers, reason, skip=by)
     return event
 
 
@@ -464,9 +469,7 @@ def verify_event(*, by: Any, event_id: int, passed: bool, note: str = "", versio
         before = event.status
         now = timezone.now()
         if passed:
-            event.status = S.CLOSED
-            event.closed_at = now
-            EventAssignment.objects.filter(event=event, active=True).update(active=False)
+            _end(event, S.CLOSED, now)
             _save(event, by, A.VERIFY_PASS, note, from_status=before)
             return event
         note = _required_text(note, _("what is still wrong"))
@@ -503,14 +506,11 @@ def cancel_event(*, by: Any, event_id: int, reason: str, version: int | None = N
     reason = _required_text(reason, _("the reason for cancelling"))
     with transaction.atomic():
         event = _locked(event_id, version, by)
-        if event.status not in (S.REPORTED, S.ACCEPTED, S.ESCALATED):
+        if event.status not in Event.UNRESOLVED:
             raise EventError(_("Only an open event that is not yet resolved can be cancelled."))
         _require(can_act(by, event))
         before = event.status
-        event.status = S.CANCELLED
-        event.closed_at = timezone.now()
-        event.respond_due = event.resolve_due = None
-        EventAssignment.objects.filter(event=event, active=True).update(active=False)
+        _end(event, S.CANCELLED, timezone.now())
         _save(event, by, A.CANCEL, reason, from_status=before)
         _notify(Notification.Kind.RETURNED, event, [event.reported_by_id], reason, skip=by)
     return event
@@ -552,27 +552,21 @@ def merge_event(*, by: Any, event_id: int, into_id: int, version: int | None = N
                     raise
                 raise EventError(_("Choose another event to merge into.")) from None
         event, target = rows[event_id], rows[into_id]
-        if event.status not in (S.REPORTED, S.ACCEPTED, S.ESCALATED):
+        if event.status not in Event.UNRESOLVED:
             raise EventError(_("Only an open event that is not yet resolved can be merged."))
-        if target.status not in (S.REPORTED, S.ACCEPTED, S.ESCALATED):
+        if target.status not in Event.UNRESOLVED:
             raise EventError(_("The event to merge into is no longer open."))
         if (target.grid_id, target.category_id) != (event.grid_id, event.category_id):
             raise EventError(_("Only events of the same grid and category can be merged."))
         if event.reported_by_id != by.pk:
             _require(can_act(by, event))
         before = event.status
-        event.status = S.MERGED
+        _end(event, S.MERGED, timezone.now())
         event.merged_into = target
-        event.closed_at = timezone.now()
-        event.respond_due = event.resolve_due = None
-        EventAssignment.objects.filter(event=event, active=True).update(active=False)
         _save(event, by, A.MERGE, f"#{target.pk}", from_status=before)
         _save(target, by, A.MERGED_IN, f"#{event.pk}", from_status=target.status)
     return event
 
 
-def mark_notifications_read(*, by: Any, ids: Iterable[int] | None = None) -> int:
-    unread = Notification.objects.filter(user=by, read_at__isnull=True)
-    if ids is not None:
-        unread = unread.filter(pk__in=list(ids))
-    return unread.update(read_at=timezone.now())
+def mark_notifications_read(*, by: Any) -> int:
+    return Notification.objects.filter(user=by, read_at__isnull=True).update(read_at=timezone.now())

@@ -194,9 +194,8 @@ def _available(user: Any, event: Event) -> dict[str, forms.Form]:
         found["return"] = ReasonForm(initial=initial, prefix="return")
     if event.status == Event.Status.RESOLVED and actions.can_verify(user, event):
         found["verify"] = VerifyForm(initial=initial, prefix="verify")
-    if event.status in (Event.Status.REPORTED, Event.Status.ACCEPTED, Event.Status.ESCALATED) and acting:
+    if event.status in Event.UNRESOLVED and acting:
         found["cancel"] = ReasonForm(initial=initial, prefix="cancel")
-    if event.status in (Event.Status.REPORTED, Event.Status.ACCEPTED, Event.Status.ESCALATED) and acting:
         found["merge"] = MergeForm(initial=initial, prefix="merge")
     if event.status in (Event.Status.CLOSED, Event.Status.CANCELLED) and actions.can_reopen(user, event):
         found["reopen"] = ReasonForm(initial=initial, prefix="reopen")

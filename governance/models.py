@@ -107,7 +107,9 @@ class Event(models.Model):
         NORMAL = "normal", _("Normal")
         URGENT = "urgent", _("Urgent")
 
-    OPEN = (Status.REPORTED, Status.ACCEPTED, Status.ESCALATED, Status.RESOLVED)
+    # Not yet resolved: can still be cancelled or merged.
+    UNRESOLVED = (Status.REPORTED, Status.ACCEPTED, Status.ESCALATED)
+    OPEN = (*UNRESOLVED, Status.RESOLVED)
 
     grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="events", verbose_name=_("grid"))
     category = models.ForeignKey(

@@ -216,7 +216,7 @@ def duplicate_candidates(
     open_events = visible_events(user).filter(
         grid_id=grid_id,
         category_id=category_id,
-        status__in=[S.REPORTED, S.ACCEPTED, S.ESCALATED],
+        status__in=Event.UNRESOLVED,
     )
     place = _same_place(address)
     found = []
