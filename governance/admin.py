@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance import calendar
+from governance.calendar import workdays
 from governance.models import CalendarDay, Event, EventCategory, EventStep, TimeLimit
 
 
@@ -21,7 +21,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         # Say plainly which years count only weekends, so the next year's arrangement gets entered.
         this_year = timezone.localdate().year
-        unknown = [year for year in (this_year, this_year + 1) if not calendar.year_is_known(year)]
+        unknown = [year for year in (this_year, this_year + 1) if not workdays.year_is_known(year)]
         if unknown:
             self.message_user(
                 request,

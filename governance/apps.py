@@ -7,7 +7,7 @@ class GovernanceConfig(AppConfig):
     verbose_name = _("Governance")
 
     def ready(self) -> None:
-        from governance.demo import seed_events
+        from governance.events.demo import seed_events
         from governance.models import Event
         from grids import access
         from grids.demo import register_seeder

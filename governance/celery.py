@@ -1,6 +1,8 @@
 """The Celery app. Broker and backend come from settings (Redis or the filesystem)."""
 
 import os
+import socket
+from pathlib import Path
 
 from celery import Celery
 
@@ -8,4 +10,29 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
 
 app = Celery("governance")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+
+PROJECT_APPS = ("governance", "grids", "disputes", "services")
+
+
+def feature_packages() -> list[str]:
+    """Every package of the project's apps that holds a tasks module: the feature folders.
+
+    Celery's own discovery looks only for `<app>.tasks`; here tasks live with their feature.
+    """
+    root = Path(__file__).resolve().parent.parent
+    found = []
+    for app_name in PROJECT_APPS:
+        for tasks in sorted((root / app_name).glob("**/tasks.py")):
+            found.append(".".join(tasks.parent.relative_to(root).parts))
+    return found
+
+
+app.autodiscover_tasks(feature_packages)
+
+
+@app.task(bind=True, acks_late=True, name="governance.tasks.health")
+def health(self, token: str) -> dict:
+    """Echo a token back, proving a worker took the task from the broker."""
+    from django.utils import timezone
+
+    return {"token": token, "worker": self.request.hostname or socket.gethostname(), "at": timezone.now().isoformat()}

@@ -15,7 +15,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("grids.urls")),
-    path("", include("governance.event_urls")),
+    path("", include("governance.events.urls")),
 ]
 
 handler400 = "governance.views.bad_request"

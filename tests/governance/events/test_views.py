@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from governance import actions
+from governance.events import actions
 from governance.models import Event, Notification
 from grids.models import Role
 from tests.conftest import default_category, fresh, give_post, make_user
@@ -186,7 +186,7 @@ def test_notifications_page_and_unread_count(client, personas, tree, category):
 
 
 def test_a_long_list_is_counted_up_to_a_cap_and_says_so(client, personas, tree, category, monkeypatch):
-    from governance import queries
+    from governance.events import queries
 
     for n in range(5):
         report(personas["community_leader"], tree.g11, category, f"事件{n}")
@@ -204,7 +204,7 @@ def test_a_long_list_is_counted_up_to_a_cap_and_says_so(client, personas, tree, 
 
 def test_to_do_count_adds_up_its_branches_without_overlap(personas, tree, category, root):
     """The navigation count sums the inbox's branches; it must equal the inbox list."""
-    from governance import queries
+    from governance.events import queries
 
     leader, street = fresh(personas["community_leader"]), fresh(personas["street_admin"])
     events = [report(personas["grid_worker"], tree.g11, category, f"事件{n}") for n in range(6)]

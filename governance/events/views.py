@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from governance import actions, queries
-from governance.actions import EventError
-from governance.forms import (
+from governance.events import actions, queries
+from governance.events.actions import EventError
+from governance.events.forms import (
     DuplicateQueryForm,
     EventFilterForm,
     EventReportForm,
@@ -31,7 +31,7 @@ from governance.forms import (
     VerifyForm,
     WhistleForm,
 )
-from governance.models import Event, EventCategory, EventPhoto, EventStep, Level, Notification
+from governance.events.models import Event, EventCategory, EventPhoto, EventStep, Level, Notification
 from grids import access
 from grids.models import Visit
 from grids.photos import photo_response
@@ -94,8 +94,8 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "sources": Event.Source.choices,
         "can_report": access.visible_grids(request.user, access.CHANGE).exists(),
     }
-    template = "events/_rows.html" if request.htmx and not request.htmx.boosted else "events/list.html"
-    return render(request, template, context)
+    partial = request.htmx and not request.htmx.boosted
+    return render(request, "governance/events/_rows.html" if partial else "governance/events/list.html", context)
 
 
 @login_required
@@ -137,7 +137,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Event #%(id)d reported.") % {"id": event.pk})
             return redirect("events:detail", pk=event.pk)
     candidates = _candidates(request.user, form.data) if form.is_bound else []
-    return render(request, "events/report.html", {"form": form, "candidates": candidates})
+    return render(request, "governance/events/report.html", {"form": form, "candidates": candidates})
 
 
 def _from_visit(request: HttpRequest) -> dict[str, Any]:
@@ -167,7 +167,7 @@ def _candidates(user: Any, data: Any) -> list[Event]:
 def event_duplicates(request: HttpRequest) -> HttpResponse:
     """The report form asks (htmx) for open events it may repeat as the user types."""
     candidates = _candidates(request.user, request.GET)
-    return render(request, "events/_duplicates.html", {"candidates": candidates})
+    return render(request, "governance/events/_duplicates.html", {"candidates": candidates})
 
 
 def _event(request: HttpRequest, pk: int) -> Event:
@@ -219,7 +219,7 @@ def _detail(request: HttpRequest, event: Event, forms_: dict[str, forms.Form], s
         "duplicates": event.duplicates.select_related("reported_by").order_by("reported_at"),
         "forms": forms_,
     }
-    return render(request, "events/detail.html", context, status=status)
+    return render(request, "governance/events/detail.html", context, status=status)
 
 
 # action name → (form class, call of the one action function with the cleaned form)
@@ -300,7 +300,7 @@ def event_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse
 def notification_list(request: HttpRequest) -> HttpResponse:
     notes = Notification.objects.filter(user=request.user).select_related("event__category", "event__grid")
     page = Paginator(notes, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "events/notifications.html", {"page": page})
+    return render(request, "governance/events/notifications.html", {"page": page})
 
 
 @login_required
@@ -337,4 +337,4 @@ def event_resident_search(request: HttpRequest) -> HttpResponse:
             matches = search_residents(request.user, ResidentFilter(q=q[:50], grid_id=int(grid)))
             found = list(matches.exclude(pk__in=ticked_ids).select_related("household").order_by("name", "id")[:10])
     context = {"ticked": ticked, "found": found, "searched": bool(q)}
-    return render(request, "events/_resident_choices.html", context)
+    return render(request, "governance/events/_resident_choices.html", context)

@@ -1,5 +1,5 @@
-"""Matters the government must handle on a deadline: events (事件) for now, with the
-working-day calendar their deadlines count in and the in-app notifications they send."""
+"""Events (事件): categories and their time limits, the events, their departments,
+timeline and photos, and the in-app notifications they send."""
 
 from __future__ import annotations
 
@@ -11,30 +11,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Department, Grid, Resident, StoredPhoto, Visit
-
-
-class CalendarDay(models.Model):
-    """A holiday or make-up working day (调休) that overrides the calendar package.
-
-    The State Council publishes each year's arrangement in the autumn before; the package
-    only knows the years of its release, so later years are entered here.
-    """
-
-    class Kind(models.TextChoices):
-        HOLIDAY = "holiday", _("Holiday (day off)")
-        WORKDAY = "workday", _("Make-up working day")
-
-    date = models.DateField(_("date"), unique=True)
-    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
-    note = models.CharField(_("note"), max_length=64, blank=True, help_text=_("For example 春节 or 国庆节调休"))
-
-    class Meta:
-        verbose_name = _("holiday or make-up working day")
-        verbose_name_plural = _("holidays and make-up working days")
-        ordering = ["date"]
-
-    def __str__(self) -> str:
-        return f"{self.date} {self.get_kind_display()}"
 
 
 class Level(models.TextChoices):

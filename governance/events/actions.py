@@ -18,8 +18,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from governance import calendar
-from governance.models import (
+from governance.calendar import workdays
+from governance.events.models import (
     Event,
     EventAssignment,
     EventCategory,
@@ -147,7 +147,7 @@ def _start_handling(event: Event, now: datetime.datetime) -> None:
 def resolve_deadline(event: Event, start: datetime.datetime) -> datetime.datetime:
     """When the current level must have resolved `event`, if it started handling at `start`."""
     _hours, days = _limit(event.category_id, event.level)
-    return calendar.add_working_days(start, days)
+    return workdays.add_working_days(start, days)
 
 
 # --- the common frame ---------------------------------------------------------------

@@ -7,8 +7,8 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from governance import actions
-from governance.actions import EventError
+from governance.events import actions
+from governance.events.actions import EventError
 from governance.models import Event, EventStep
 from tests.conftest import default_category, fresh, need_service
 

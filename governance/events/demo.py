@@ -12,8 +12,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import F
 from django.utils import timezone
 
-from governance import actions
-from governance.models import Event, EventCategory, EventStep, Level, Notification
+from governance.events import actions
+from governance.events.models import Event, EventCategory, EventStep, Level, Notification
 from grids.models import Department, Grid, Post, Role
 
 PROBLEMS = {

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from governance import actions, queries
-from governance.actions import EventError
+from governance.events import actions, queries
+from governance.events.actions import EventError
 from governance.models import Event, EventStep
 from tests.conftest import default_category
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from governance import actions
+from governance.events import actions
 from governance.models import Event, EventPhoto
 from grids import photos
 from tests.conftest import default_category, fresh

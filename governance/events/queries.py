@@ -12,8 +12,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from governance import calendar
-from governance.models import Event, EventAssignment, Level, Notification
+from governance.calendar import workdays
+from governance.events.models import Event, EventAssignment, Level, Notification
 from grids import access
 from grids.models import Grid
 
@@ -156,7 +156,7 @@ def light_of(event: Event, now: datetime.datetime | None = None) -> str | None:
     if found is None:
         return None
     due, working = found
-    return calendar.light(event.stage_started_at, due, now or timezone.now(), working=working)
+    return workdays.light(event.stage_started_at, due, now or timezone.now(), working=working)
 
 
 class IdPaginator(Paginator):

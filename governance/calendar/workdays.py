@@ -17,7 +17,7 @@ from chinese_calendar import constants
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-from governance.models import CalendarDay
+from governance.calendar.models import CalendarDay
 
 PACKAGE_YEARS = range(min(constants.holidays).year, max(constants.holidays).year + 1)
 # Overrides are re-read at most this often, so an admin's change reaches every process soon.

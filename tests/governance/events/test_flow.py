@@ -6,8 +6,8 @@ import pytest
 from django.http import Http404
 from django.utils import translation
 
-from governance import actions
-from governance.actions import EventError
+from governance.events import actions
+from governance.events.actions import EventError
 from governance.models import Event, EventStep, Level, Notification
 from grids.models import Role
 from tests.conftest import default_category, fresh, give_post, make_user

@@ -7,9 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from governance import actions
-from governance.models import Event, EventCategory, Level
-from governance.queries import EventFilter
+from governance.events import actions
+from governance.events.models import Event, EventCategory, Level
+from governance.events.queries import EventFilter
 from grids import access
 from grids.forms import BootstrapForm, DateInput, PhotosField
 from grids.models import Department
