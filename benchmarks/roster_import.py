@@ -70,8 +70,8 @@ def generate(path: Path, rows: int) -> None:
     from openpyxl import Workbook
     from stdnum.cn.ric import calc_check_digit
 
-    from grids.demo import GIVEN, SURNAMES, synthetic_id
     from grids.models import Grid
+    from grids.residents.demo import GIVEN, SURNAMES, synthetic_id
 
     rng = random.Random(7)
     grids = [g.name for g in Grid.objects.order_by("code")]

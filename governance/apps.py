@@ -10,7 +10,7 @@ class GovernanceConfig(AppConfig):
         from governance.events.demo import seed_events
         from governance.models import Event
         from grids import access
-        from grids.demo import register_seeder
+        from grids.shared.seeders import register_seeder
 
         # A department sees only the events given to it; the tree sees the events of its grids.
         access.register(

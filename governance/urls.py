@@ -3,10 +3,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from governance import views
-from grids import views as grid_views
+from grids.home import views as home_views
+from grids.residents import urls as resident_urls
+from grids.roster import urls as roster_urls
+from grids.tree import urls as tree_urls
+from grids.visits import urls as visit_urls
+
+# One "grids" namespace for the features of the grids app, so URL names stay "grids:…".
+grids_patterns = tree_urls.urlpatterns + visit_urls.urlpatterns + resident_urls.urlpatterns + roster_urls.urlpatterns
 
 urlpatterns = [
-    path("", grid_views.home, name="home"),
+    path("", home_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
@@ -14,7 +21,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("", include("grids.urls")),
+    path("", include((grids_patterns, "grids"))),
     path("", include("governance.events.urls")),
 ]
 

@@ -4,13 +4,17 @@ shrunk, and given a thumbnail, before anything is stored."""
 from __future__ import annotations
 
 import io
+import uuid
 import warnings
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.db import models
 from django.http import FileResponse, Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -126,3 +130,46 @@ def photo_response(file: Any) -> FileResponse:
     response["Cache-Control"] = "private, max-age=86400"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Up to nine photos, each checked and cleaned (see clean_photos); cleans to list[Photo]."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/*"}))
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Photo]:
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        checked = [super(PhotosField, self).clean(f, initial) for f in files]
+        try:
+            return clean_photos(checked)
+        except PhotoError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+def photo_file(instance: StoredPhoto, filename: str) -> str:
+    return f"{instance.PHOTO_FOLDER}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.jpg"
+
+
+def thumbnail_file(instance: StoredPhoto, filename: str) -> str:
+    return f"{instance.PHOTO_FOLDER}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}-thumb.jpg"
+
+
+class StoredPhoto(models.Model):
+    """A photo cleaned by grids.photos (upright, no EXIF, shrunk) and its thumbnail."""
+
+    PHOTO_FOLDER = "photos"
+
+    image = models.FileField(upload_to=photo_file)
+    thumbnail = models.FileField(upload_to=thumbnail_file)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True

@@ -21,8 +21,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from grids import actions
 from grids.models import Community, Department, Grid, Role, Street
+from grids.tree import actions
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 ROOT = Path(__file__).resolve().parents[1]

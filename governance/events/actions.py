@@ -30,8 +30,10 @@ from governance.events.models import (
     TimeLimit,
 )
 from grids import access
-from grids.models import Department, Grid, Post, Resident, Role, Visit
 from grids.photos import Photo, delete_files, save_into
+from grids.residents.models import Resident
+from grids.tree.models import Department, Grid, Post, Role
+from grids.visits.models import Visit
 
 S = Event.Status
 A = EventStep.Action

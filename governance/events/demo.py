@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from governance.events import actions
 from governance.events.models import Event, EventCategory, EventStep, Level, Notification
-from grids.models import Department, Grid, Post, Role
+from grids.tree.models import Department, Grid, Post, Role
 
 PROBLEMS = {
     "安全隐患": ["楼道电动车充电，飞线拉到窗外", "小区围墙开裂有倒塌风险", "井盖缺失，夜间有人险些踩空"],

@@ -11,8 +11,9 @@ from governance.events import actions
 from governance.events.models import Event, EventCategory, Level
 from governance.events.queries import EventFilter
 from grids import access
-from grids.forms import BootstrapForm, DateInput, PhotosField
-from grids.models import Department
+from grids.photos import PhotosField
+from grids.shared.forms import BootstrapForm, DateInput
+from grids.tree.models import Department
 
 
 class IdListField(forms.Field):

@@ -10,7 +10,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from grids.models import Department, Grid, Resident, StoredPhoto, Visit
+from grids.photos import StoredPhoto
+from grids.residents.models import Resident
+from grids.tree.models import Department, Grid
+from grids.visits.models import Visit
 
 
 class Level(models.TextChoices):

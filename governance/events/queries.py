@@ -15,7 +15,7 @@ from django.utils.functional import cached_property
 from governance.calendar import workdays
 from governance.events.models import Event, EventAssignment, Level, Notification
 from grids import access
-from grids.models import Grid
+from grids.tree.models import Grid
 
 S = Event.Status
 

@@ -33,9 +33,9 @@ from governance.events.forms import (
 )
 from governance.events.models import Event, EventCategory, EventPhoto, EventStep, Level, Notification
 from grids import access
-from grids.models import Visit
 from grids.photos import photo_response
-from grids.resident_queries import ResidentFilter, search_residents
+from grids.residents.queries import ResidentFilter, search_residents
+from grids.visits.models import Visit
 
 PAGE_SIZE = 30
 

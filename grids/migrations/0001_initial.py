@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import grids.validators
+import grids.tree.validators
 from django.conf import settings
 from django.db import migrations, models
 
@@ -21,8 +21,8 @@ class Migration(migrations.Migration):
             name='Community',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, validators=[grids.validators.validate_name], verbose_name='name')),
-                ('code', models.CharField(max_length=32, unique=True, validators=[grids.validators.validate_code], verbose_name='code')),
+                ('name', models.CharField(max_length=64, validators=[grids.tree.validators.validate_name], verbose_name='name')),
+                ('code', models.CharField(max_length=32, unique=True, validators=[grids.tree.validators.validate_code], verbose_name='code')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
                 ('kind', models.CharField(choices=[('community', 'Community'), ('village', 'Village')], default='community', max_length=16, verbose_name='kind')),
@@ -38,8 +38,8 @@ class Migration(migrations.Migration):
             name='Department',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, validators=[grids.validators.validate_name], verbose_name='name')),
-                ('code', models.CharField(max_length=32, unique=True, validators=[grids.validators.validate_code], verbose_name='code')),
+                ('name', models.CharField(max_length=64, validators=[grids.tree.validators.validate_name], verbose_name='name')),
+                ('code', models.CharField(max_length=32, unique=True, validators=[grids.tree.validators.validate_code], verbose_name='code')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
             ],
@@ -54,8 +54,8 @@ class Migration(migrations.Migration):
             name='Street',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, validators=[grids.validators.validate_name], verbose_name='name')),
-                ('code', models.CharField(max_length=32, unique=True, validators=[grids.validators.validate_code], verbose_name='code')),
+                ('name', models.CharField(max_length=64, validators=[grids.tree.validators.validate_name], verbose_name='name')),
+                ('code', models.CharField(max_length=32, unique=True, validators=[grids.tree.validators.validate_code], verbose_name='code')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
             ],
@@ -71,13 +71,13 @@ class Migration(migrations.Migration):
             name='Grid',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, validators=[grids.validators.validate_name], verbose_name='name')),
-                ('code', models.CharField(max_length=32, unique=True, validators=[grids.validators.validate_code], verbose_name='code')),
+                ('name', models.CharField(max_length=64, validators=[grids.tree.validators.validate_name], verbose_name='name')),
+                ('code', models.CharField(max_length=32, unique=True, validators=[grids.tree.validators.validate_code], verbose_name='code')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
                 ('kind', models.CharField(choices=[('comprehensive', 'Comprehensive grid'), ('dedicated', 'Dedicated grid')], default='comprehensive', max_length=16, verbose_name='kind')),
                 ('household_target', models.PositiveIntegerField(default=300, help_text='Households the grid is meant to cover (usually 80–500).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5000)], verbose_name='household target')),
-                ('boundary', models.JSONField(blank=True, null=True, validators=[grids.validators.validate_boundary], verbose_name='boundary (GeoJSON)')),
+                ('boundary', models.JSONField(blank=True, null=True, validators=[grids.tree.validators.validate_boundary], verbose_name='boundary (GeoJSON)')),
                 ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grids', to='grids.community', verbose_name='community')),
             ],
             options={

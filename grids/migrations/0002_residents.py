@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import grids.validators
+import grids.tree.validators
 from django.conf import settings
 from django.db import migrations, models
 
@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             name='PopulationTag',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=32, unique=True, validators=[grids.validators.validate_name], verbose_name='name')),
+                ('name', models.CharField(max_length=32, unique=True, validators=[grids.tree.validators.validate_name], verbose_name='name')),
                 ('visit_interval_days', models.PositiveSmallIntegerField(blank=True, help_text='Tagged residents are due a household visit this often; empty for no rule.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(366)], verbose_name='visit every (days)')),
                 ('is_active', models.BooleanField(default=True, verbose_name='in use')),
                 ('sort_order', models.PositiveSmallIntegerField(default=100, verbose_name='order')),
@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
             name='Resident',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, validators=[grids.validators.validate_name], verbose_name='name')),
+                ('name', models.CharField(max_length=64, validators=[grids.tree.validators.validate_name], verbose_name='name')),
                 ('name_pinyin', models.CharField(db_index=True, editable=False, max_length=255)),
                 ('name_initials', models.CharField(db_index=True, editable=False, max_length=64)),
                 ('id_number', models.CharField(max_length=18, unique=True, verbose_name='ID number')),

@@ -1,5 +1,7 @@
-"""The app's models; tables and migrations stay with the app."""
+"""The app's models, one module per feature; tables and migrations stay with the app."""
 
+from grids.residents.models import Household, PersonalDataAccess, PopulationTag, Resident, ResidentChange
+from grids.roster.models import RosterImport
 from grids.tree.models import (
     NODE_FIELDS,
     NODE_PERMISSIONS,
@@ -14,27 +16,20 @@ from grids.tree.models import (
     Grid,
     GridGroupObjectPermission,
     GridUserObjectPermission,
-    Household,
     Node,
-    PersonalDataAccess,
-    PopulationTag,
     Post,
-    PostQuerySet,
-    Resident,
-    ResidentChange,
     Role,
-    RosterImport,
-    StoredPhoto,
     Street,
     StreetGroupObjectPermission,
     StreetUserObjectPermission,
-    Visit,
-    VisitPhoto,
-    photo_file,
-    thumbnail_file,
 )
+from grids.visits.models import Visit, VisitPhoto
 
 __all__ = [
+    "NODE_FIELDS",
+    "NODE_PERMISSIONS",
+    "ROLE_NODE_FIELDS",
+    "ROLE_PERMISSIONS",
     "Community",
     "CommunityGroupObjectPermission",
     "CommunityUserObjectPermission",
@@ -45,25 +40,17 @@ __all__ = [
     "GridGroupObjectPermission",
     "GridUserObjectPermission",
     "Household",
-    "NODE_FIELDS",
-    "NODE_PERMISSIONS",
     "Node",
     "PersonalDataAccess",
     "PopulationTag",
     "Post",
-    "PostQuerySet",
-    "ROLE_NODE_FIELDS",
-    "ROLE_PERMISSIONS",
     "Resident",
     "ResidentChange",
     "Role",
     "RosterImport",
-    "StoredPhoto",
     "Street",
     "StreetGroupObjectPermission",
     "StreetUserObjectPermission",
     "Visit",
     "VisitPhoto",
-    "photo_file",
-    "thumbnail_file",
 ]

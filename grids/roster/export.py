@@ -8,7 +8,7 @@ from import_export import fields, resources
 from import_export.formats.base_formats import XLSX
 
 from grids import pii
-from grids.models import Resident
+from grids.residents.models import Resident
 from grids.roster import vocab
 from grids.roster.spreadsheets import neutralise
 

@@ -20,23 +20,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids import access
-from grids.models import Community, Grid, Household, PopulationTag, Resident, ResidentChange, Street
 from grids.pii import mask_phone
-from grids.resident_actions import TRACKED, identity, set_identity
-from grids.roster import bulk, reader, vocab
-from grids.roster.cleaning import (
+from grids.residents.actions import TRACKED, identity, set_identity
+from grids.residents.cleaning import (
     CellError,
     choice_cleaner,
     clean_id_number,
     clean_name,
     clean_phone,
-    find_header_row,
     id_birth_date,
     id_sex,
     normalise_text,
     parse_date,
 )
+from grids.residents.models import Household, PopulationTag, Resident, ResidentChange
+from grids.roster import bulk, reader, vocab
+from grids.roster.headers import find_header_row
 from grids.roster.xlsx import DEFAULT_LIMITS, Limits, UploadRejected
+from grids.tree.models import Community, Grid, Street
 
 BATCH = 2000
 ANALYZE_AFTER = 5000

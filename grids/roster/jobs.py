@@ -1,8 +1,5 @@
-"""Roster import jobs: upload, check (preview), confirm, import. Each step is one action.
-
-Small files are handled within the request; larger ones in a Celery worker, with
-progress written to the job row so the page can poll it and survive a reload.
-"""
+"""Running one step of a roster import job (check or import), in the request or a worker,
+with progress written to the job row so the page can poll it and survive a reload."""
 
 from __future__ import annotations
 
@@ -11,74 +8,15 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.core.files.uploadedfile import UploadedFile
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids.models import RosterImport
-from grids.roster import importer, reader
-from grids.roster.xlsx import DEFAULT_LIMITS, UploadRejected, inspect
+from grids.roster import importer
+from grids.roster.models import RosterImport
+from grids.roster.xlsx import UploadRejected
 
 logger = logging.getLogger(__name__)
-
-# Up to this many rows a step runs inside the request (about a second of work).
-INLINE_ROWS = 3000
-
-
-class ImportStepError(Exception):
-    """An import step the rules forbid; the message is shown to the user."""
-
-
-def start_import(*, by: Any, upload: UploadedFile) -> RosterImport:
-    """Store the upload and check it (in the request if small, else in a worker)."""
-    # A .xls name is let through so that the content check below explains what to do with it.
-    if not upload.name.lower().endswith((".xlsx", ".xls")):
-        raise UploadRejected(_("Upload an Excel workbook (.xlsx). Download the template if you are not sure."))
-    inspect(upload.file, DEFAULT_LIMITS)
-    try:
-        rows = reader.count_rows(upload.file)
-    except Exception:  # noqa: BLE001 - any failure here is an unreadable file, explained by the checker
-        rows = 0
-    job = RosterImport.objects.create(
-        user=by, file=upload, original_name=upload.name[:255], size=upload.size, estimated_rows=rows
-    )
-    _dispatch("check", job)
-    return job
-
-
-def _dispatch(step: str, job: RosterImport) -> None:
-    from grids import tasks
-
-    if job.estimated_rows <= INLINE_ROWS:
-        run_step(job_id=job.pk, step=step)
-    else:
-        task = tasks.check_roster if step == "check" else tasks.import_roster
-        transaction.on_commit(lambda: task.delay(job.pk))
-
-
-def confirm_import(*, by: Any, job_id: int, valid_only: bool) -> RosterImport:
-    """Import a checked roster. Exactly one confirmation wins if two arrive at once."""
-    job = RosterImport.objects.filter(pk=job_id, user=by).first()
-    if job is None:
-        raise ImportStepError(_("This import does not exist."))
-    rejected = job.preview.get("rejected", 0)
-    if rejected and not valid_only:
-        raise ImportStepError(
-            _("Some rows were rejected. Fix them and upload again, or choose to import only the valid rows.")
-        )
-    if not (job.preview.get("new", 0) or job.preview.get("updated", 0)):
-        raise ImportStepError(_("There is nothing to import: every row is unchanged or rejected."))
-    claimed = RosterImport.objects.filter(pk=job.pk, status=RosterImport.Status.CHECKED).update(
-        status=RosterImport.Status.IMPORTING, valid_only=valid_only, progress=0
-    )
-    if claimed != 1:
-        raise ImportStepError(_("This import has already been confirmed."))
-    job.refresh_from_db()
-    _dispatch("import", job)
-    job.refresh_from_db()
-    return job
-
 
 def run_step(*, job_id: int, step: str) -> None:
     """Check or import a stored roster; progress and outcome go to the job row."""

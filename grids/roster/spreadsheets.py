@@ -11,9 +11,11 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from grids.models import Grid, PopulationTag
+from grids.residents.cleaning import normalise_text
+from grids.residents.models import PopulationTag
 from grids.roster import reader, vocab
-from grids.roster.cleaning import match_header, normalise_text
+from grids.roster.headers import match_header
+from grids.tree.models import Grid
 
 # Column header, field, width. The headers are the ones the importer recognises first.
 TEMPLATE_COLUMNS = [

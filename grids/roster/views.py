@@ -14,13 +14,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from grids import access, pii, resident_queries
-from grids.forms import BootstrapForm
-from grids.models import PersonalDataAccess, RosterImport
-from grids.resident_forms import ResidentFilterForm
-from grids.roster import jobs, spreadsheets
+from grids import access, pii
+from grids.residents import queries as resident_queries
+from grids.residents.forms import ResidentFilterForm
+from grids.residents.models import PersonalDataAccess
+from grids.roster import actions, spreadsheets
 from grids.roster.export import export_residents
+from grids.roster.models import RosterImport
 from grids.roster.xlsx import DEFAULT_LIMITS, UploadRejected
+from grids.shared.forms import BootstrapForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_ERRORS = 200
@@ -73,13 +75,13 @@ def import_start(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            job = jobs.start_import(by=request.user, upload=form.cleaned_data["file"])
+            job = actions.start_import(by=request.user, upload=form.cleaned_data["file"])
         except UploadRejected as error:
             form.add_error("file", str(error))
         else:
             return redirect("grids:roster_import", pk=job.pk)
     recent = RosterImport.objects.filter(user=request.user)[:10]
-    return render(request, "residents/import_start.html", {"form": form, "recent": recent})
+    return render(request, "grids/roster/import_start.html", {"form": form, "recent": recent})
 
 
 @login_required
@@ -94,7 +96,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 @require_GET
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
-    template = "residents/_import_status.html" if request.htmx else "residents/import_detail.html"
+    template = "grids/roster/_import_status.html" if request.htmx else "grids/roster/import_detail.html"
     data = job.result or job.preview
     return render(
         request,
@@ -109,8 +111,8 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     valid_only = request.POST.get("mode") == "valid_only"
     try:
-        job = jobs.confirm_import(by=request.user, job_id=job.pk, valid_only=valid_only)
-    except jobs.ImportStepError as error:
+        job = actions.confirm_import(by=request.user, job_id=job.pk, valid_only=valid_only)
+    except actions.ImportStepError as error:
         messages.error(request, str(error))
     else:
         if job.status == RosterImport.Status.DONE:

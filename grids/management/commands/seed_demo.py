@@ -10,10 +10,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from grids import actions
-from grids.demo import SEEDERS, seed_residents, seed_visits
-from grids.models import Community, Department, Grid, Post, Role, Street
+from grids.residents.demo import seed_residents
 from grids.roster.importer import refresh_statistics
+from grids.shared.seeders import SEEDERS
+from grids.tree import actions
+from grids.tree.models import Community, Department, Grid, Post, Role, Street
+from grids.visits.demo import seed_visits
 
 DEMO_PASSWORD = "demo-pass-2026"
 

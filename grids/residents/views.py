@@ -1,0 +1,176 @@
+"""Resident views: access check, form, one action, message, redirect."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from grids import access, pii
+from grids.residents import actions, queries
+from grids.residents.forms import MoveOutForm, ResidentFilterForm, ResidentForm
+from grids.residents.models import PersonalDataAccess, PopulationTag, Resident
+from grids.visits.models import Visit
+
+PAGE_SIZE = 50
+
+
+def _masked_rows(user, residents):
+    """Pair each resident with the ID and phone this user may see."""
+    rows = []
+    for resident in residents:
+        visible = pii.can_see(user, resident)
+        rows.append(
+            {
+                "resident": resident,
+                "id_number": resident.id_number if visible else pii.mask_id(resident.id_number),
+                "phone": resident.phone if visible else pii.mask_phone(resident.phone),
+                "unmasked": visible,
+            }
+        )
+    return rows
+
+
+@login_required
+def resident_list(request: HttpRequest) -> HttpResponse:
+    filter_form = ResidentFilterForm(request.GET)
+    flt = filter_form.to_filter()
+    rows = queries.resident_page_rows(queries.search_residents(request.user, flt))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    masked = _masked_rows(request.user, page.object_list)
+    unmasked = [r for r in masked if r["unmasked"]]
+    if unmasked:
+        first = unmasked[0]["resident"]
+        pii.log_access(
+            user=request.user,
+            action=PersonalDataAccess.Action.LIST,
+            street_id=first.grid.community.street_id,
+            count=len(unmasked),
+            detail=request.GET.urlencode(),
+        )
+    context = {
+        "page": page,
+        "rows": masked,
+        "filter": flt,
+        "grids": access.visible_grids(request.user).select_related("community").order_by("code"),
+        "tags": PopulationTag.objects.filter(is_active=True),
+        "residence_types": Resident.ResidenceType.choices,
+        "query": request.GET.copy(),
+        "can_add": not access.scope_for(request.user).is_empty(access.CHANGE),
+    }
+    template = "grids/residents/_rows.html" if request.htmx else "grids/residents/list.html"
+    return render(request, template, context)
+
+
+def _labelled(changes):
+    """Each change with its fields named as the user knows them."""
+    extra = {"address": _("Address"), "tags": _("Tags"), "grid": _("Grid"), "grid_id": _("Grid")}
+    for change in changes:
+        change.lines = []
+        for name, pair in change.changes.items():
+            try:
+                label = extra.get(name) or Resident._meta.get_field(name.removesuffix("_id")).verbose_name
+            except Exception:  # noqa: BLE001 - an unknown key from an older version is shown as is
+                label = name
+            change.lines.append((label, *pair))
+    return changes
+
+
+@login_required
+def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = access.get_object(
+        request.user,
+        Resident,
+        pk,
+        queryset=Resident.objects.select_related("household").prefetch_related("tags"),
+    )
+    visible = pii.can_see(request.user, resident)
+    if visible:
+        pii.log_access(user=request.user, action=PersonalDataAccess.Action.VIEW, resident=resident)
+    members = Resident.objects.filter(household_id=resident.household_id).exclude(pk=resident.pk).order_by("birth_date")
+    return render(
+        request,
+        "grids/residents/detail.html",
+        {
+            "resident": resident,
+            "row": _masked_rows(request.user, [resident])[0],
+            "members": _masked_rows(request.user, members),
+            "changes": _labelled(resident.changes.select_related("by")[:50]),
+            "visits": Visit.objects.filter(Q(resident=resident) | Q(household_id=resident.household_id, resident=None))
+            .select_related("by")
+            .order_by("-visited_on", "-id")[:20],
+            "can_change": access.has_perm(request.user, access.CHANGE, resident),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def resident_create(request: HttpRequest) -> HttpResponse:
+    if access.scope_for(request.user).is_empty(access.CHANGE):
+        raise PermissionDenied
+    form = ResidentForm(request.POST or None, by=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            resident = actions.create_resident(by=request.user, data=form.resident_data())
+        except actions.ResidentError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Resident %(name)s added.") % {"name": resident.name})
+            return redirect("grids:resident", pk=resident.pk)
+    return render(request, "grids/residents/form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = access.get_object(
+        request.user, Resident, pk, access.CHANGE, queryset=Resident.objects.select_related("household")
+    )
+    form = ResidentForm(request.POST or None, by=request.user, initial=ResidentForm.initial_for(resident))
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_resident(by=request.user, resident_id=resident.pk, data=form.resident_data())
+        except actions.ResidentError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Resident saved."))
+            return redirect("grids:resident", pk=resident.pk)
+    return render(request, "grids/residents/form.html", {"form": form, "resident": resident})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def resident_move_out(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = access.get_object(request.user, Resident, pk, access.CHANGE)
+    form = MoveOutForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.move_out_resident(
+                by=request.user, resident_id=resident.pk, on=form.cleaned_data["moved_out_on"]
+            )
+        except actions.ResidentError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("%(name)s is marked as moved out.") % {"name": resident.name})
+            return redirect("grids:resident", pk=resident.pk)
+    return render(request, "grids/residents/move_out.html", {"form": form, "resident": resident})
+
+
+@login_required
+def access_log(request: HttpRequest) -> HttpResponse:
+    """Street admins read who saw or exported unmasked personal data in their street."""
+    streets = access.scope_for(request.user).ids(access.MANAGE_POSTS, "street")
+    if not streets and not request.user.is_superuser:
+        raise PermissionDenied
+    entries = PersonalDataAccess.objects.select_related("user", "resident")
+    if not request.user.is_superuser:
+        entries = entries.filter(street_id__in=sorted(streets))
+    page = Paginator(entries.order_by("-at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "grids/residents/access_log.html", {"page": page})
