@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class GridsConfig(AppConfig):
     name = "grids"
     verbose_name = _("Territory and people")
+
+    def ready(self) -> None:
+        from grids.residents import sections
+        from grids.visits import queries as visit_queries
+
+        sections.register(
+            sections.Section("visits", "grids/visits/_resident_visits.html", visit_queries.resident_page_section)
+        )

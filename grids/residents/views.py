@@ -6,17 +6,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from grids import access, pii
-from grids.residents import actions, queries
+from grids.residents import actions, queries, sections
 from grids.residents.forms import MoveOutForm, ResidentFilterForm, ResidentForm
 from grids.residents.models import PersonalDataAccess, PopulationTag, Resident
-from grids.visits.models import Visit
 
 PAGE_SIZE = 50
 
@@ -102,9 +100,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "row": _masked_rows(request.user, [resident])[0],
             "members": _masked_rows(request.user, members),
             "changes": _labelled(resident.changes.select_related("by")[:50]),
-            "visits": Visit.objects.filter(Q(resident=resident) | Q(household_id=resident.household_id, resident=None))
-            .select_related("by")
-            .order_by("-visited_on", "-id")[:20],
+            "sections": sections.for_page(request.user, resident),
             "can_change": access.has_perm(request.user, access.CHANGE, resident),
         },
     )

@@ -63,3 +63,9 @@ def visits_due(user: Any, *, limit: int = 50) -> list[Due]:
             due.append(Due(resident, tag, every, last, overdue))
     due.sort(key=lambda d: (-d.days_overdue, d.resident.pk))
     return due[:limit]
+
+
+def resident_page_section(user: Any, resident: Resident) -> dict[str, Any]:
+    """The resident page's visits: to them, or to their household as a whole; the latest 20."""
+    visits = Visit.objects.filter(Q(resident=resident) | Q(household_id=resident.household_id, resident=None))
+    return {"visits": visits.select_related("by").order_by("-visited_on", "-id")[:20]}
