@@ -4,13 +4,20 @@ from django.urls import include, path
 
 from governance import views
 from grids.home import views as home_views
+from grids.moves import urls as move_urls
 from grids.residents import urls as resident_urls
 from grids.roster import urls as roster_urls
 from grids.tree import urls as tree_urls
 from grids.visits import urls as visit_urls
 
 # One "grids" namespace for the features of the grids app, so URL names stay "grids:…".
-grids_patterns = tree_urls.urlpatterns + visit_urls.urlpatterns + resident_urls.urlpatterns + roster_urls.urlpatterns
+grids_patterns = (
+    tree_urls.urlpatterns
+    + visit_urls.urlpatterns
+    + resident_urls.urlpatterns
+    + roster_urls.urlpatterns
+    + move_urls.urlpatterns
+)
 
 urlpatterns = [
     path("", home_views.home, name="home"),

@@ -61,6 +61,27 @@ def log_access(
     )
 
 
+def log_lookups(*, user: Any, resident_ids: list[int], detail: str) -> None:
+    """An ID number typed by `user` matched residents they may not see: log each match.
+
+    The user is told only that the number is registered elsewhere; the street admin sees
+    who looked up whom.
+    """
+    streets = dict(
+        Resident.objects.filter(pk__in=resident_ids).values_list("pk", "grid__community__street_id")
+    )
+    PersonalDataAccess.objects.bulk_create(
+        PersonalDataAccess(
+            user=user,
+            action=PersonalDataAccess.Action.LOOKUP,
+            resident_id=pk,
+            street_id=streets.get(pk),
+            detail=detail[:500],
+        )
+        for pk in resident_ids
+    )
+
+
 @lru_cache(maxsize=50_000)
 def _syllables(chunk: str) -> tuple[str, ...]:
     return tuple(s.lower() for s in lazy_pinyin(chunk, errors=lambda chars: chars.split()) if s.strip())

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from grids import access
+from grids.moves import queries as move_queries
 from grids.tree import queries
 from grids.visits import queries as visit_queries
 
@@ -14,6 +15,7 @@ from grids.visits import queries as visit_queries
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
+    can_change = not access.scope_for(user).is_empty(access.CHANGE)
     return render(
         request,
         "grids/home/home.html",
@@ -24,5 +26,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "can_manage_posts": not access.scope_for(user).is_empty(access.MANAGE_POSTS),
             # For grid staff: who their tags' visit rules say is due (others see their grids' pages).
             "visits_due": visit_queries.visits_due(user) if access.scope_for(user).ids(access.CHANGE, "grid") else None,
+            "moves_waiting": move_queries.waiting_count(user) if can_change else 0,
         },
     )

@@ -1,5 +1,6 @@
 """The app's models, one module per feature; tables and migrations stay with the app."""
 
+from grids.moves.models import MoveRequest
 from grids.residents.models import Household, PersonalDataAccess, PopulationTag, Resident, ResidentChange
 from grids.roster.models import RosterImport
 from grids.tree.models import (
@@ -40,6 +41,7 @@ __all__ = [
     "GridGroupObjectPermission",
     "GridUserObjectPermission",
     "Household",
+    "MoveRequest",
     "Node",
     "PersonalDataAccess",
     "PopulationTag",

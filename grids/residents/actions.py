@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from grids import access
+from grids import access, pii
 from grids.pii import mask_id, mask_phone, name_pinyin
 from grids.residents.cleaning import id_birth_date, id_sex
 from grids.residents.models import Household, PopulationTag, Resident, ResidentChange
@@ -18,6 +18,17 @@ from grids.tree.models import Grid
 
 class ResidentError(Exception):
     """A resident change the rules forbid; the message is shown to the user."""
+
+
+class RegisteredElsewhere(ResidentError):
+    """The ID number belongs to a person outside the user's area: say only that, and offer a move request."""
+
+
+def registered_elsewhere_message() -> str:
+    return _(
+        "This ID number is already registered in a grid outside your area. If the person now lives in "
+        "your grid, send a move request; the staff of their current grid will accept or refuse it."
+    )
 
 
 @dataclass
@@ -126,14 +137,15 @@ def apply_data(resident: Resident, data: ResidentData, household: Household) -> 
 
 def create_resident(*, by: Any, data: ResidentData) -> Resident:
     access.require(by, access.CHANGE, data.grid)
+    existing = Resident.objects.filter(id_number=data.id_number).select_related("grid").first()
+    if existing is not None:
+        if access.has_perm(by, access.VIEW, existing):
+            raise ResidentError(
+                _("A resident with this ID number already exists in %(grid)s.") % {"grid": existing.grid.name}
+            )
+        pii.log_lookups(user=by, resident_ids=[existing.pk], detail="resident form")
+        raise RegisteredElsewhere(registered_elsewhere_message())
     with transaction.atomic():
-        existing = Resident.objects.filter(id_number=data.id_number).select_related("grid").first()
-        if existing is not None:
-            if access.has_perm(by, access.VIEW, existing):
-                raise ResidentError(
-                    _("A resident with this ID number already exists in %(grid)s.") % {"grid": existing.grid.name}
-                )
-            raise ResidentError(_("A resident with this ID number is already registered in another grid."))
         resident = Resident(created_by=by)
         apply_data(resident, data, household_for(data))
         resident.save()
@@ -142,15 +154,20 @@ def create_resident(*, by: Any, data: ResidentData) -> Resident:
 
 
 def update_resident(*, by: Any, resident_id: int, data: ResidentData) -> Resident:
+    access.get_object(by, Resident, resident_id, access.CHANGE)
+    clash = Resident.objects.filter(id_number=data.id_number).exclude(pk=resident_id).first()
+    if clash is not None:
+        if not access.has_perm(by, access.VIEW, clash):
+            # Outside the transaction: the lookup stays logged although the change is refused.
+            pii.log_lookups(user=by, resident_ids=[clash.pk], detail="resident form")
+            raise RegisteredElsewhere(registered_elsewhere_message())
+        raise ResidentError(_("Another resident already has this ID number."))
     with transaction.atomic():
         resident = access.get_object(
             by, Resident, resident_id, access.CHANGE, queryset=Resident.objects.select_for_update(of=("self",))
         )
         if data.grid.pk != resident.grid_id:
             access.require(by, access.CHANGE, data.grid)
-        clash = Resident.objects.filter(id_number=data.id_number).exclude(pk=resident.pk).exists()
-        if clash:
-            raise ResidentError(_("Another resident already has this ID number."))
         before = _snapshot(resident)
         old_tags = set(resident.tags.values_list("name", flat=True))
         apply_data(resident, data, household_for(data))

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from grids import access
+from grids.pii import mask_id, mask_phone
 from grids.residents.actions import ResidentData
 from grids.residents.cleaning import CellError, clean_id_number, clean_name, clean_phone, normalise_text
 from grids.residents.models import PopulationTag, Resident
@@ -44,8 +45,10 @@ class ResidentForm(BootstrapForm):
     )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
-    def __init__(self, *args: Any, by: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, by: Any, keep: dict[str, str] | None = None, **kwargs: Any) -> None:
+        """`keep`: stored values shown masked; sent back unchanged (still masked), they stay as stored."""
         super().__init__(*args, **kwargs)
+        self.keep = keep or {}
         self.fields["grid"].queryset = (
             access.visible_grids(by, access.CHANGE).select_related("community").order_by("code")
         )
@@ -63,11 +66,17 @@ class ResidentForm(BootstrapForm):
     def clean_name(self) -> str:
         return self._cell(clean_name, "name")
 
+    def _kept(self, name: str, mask) -> str | None:
+        stored = self.keep.get(name)
+        if stored and normalise_text(self.cleaned_data[name]) == mask(stored):
+            return stored
+        return None
+
     def clean_id_number(self) -> str:
-        return self._cell(clean_id_number, "id_number")
+        return self._kept("id_number", mask_id) or self._cell(clean_id_number, "id_number")
 
     def clean_phone(self) -> str:
-        return self._cell(clean_phone, "phone")
+        return self._kept("phone", mask_phone) or self._cell(clean_phone, "phone")
 
     def resident_data(self) -> ResidentData:
         d = self.cleaned_data
@@ -85,12 +94,13 @@ class ResidentForm(BootstrapForm):
         )
 
     @staticmethod
-    def initial_for(resident: Resident) -> dict[str, Any]:
+    def initial_for(resident: Resident, *, masked: bool) -> dict[str, Any]:
+        """The form shows what the resident page shows: masked unless the user may see the values."""
         h = resident.household
         return {
             "name": resident.name,
-            "id_number": resident.id_number,
-            "phone": resident.phone,
+            "id_number": mask_id(resident.id_number) if masked else resident.id_number,
+            "phone": mask_phone(resident.phone) if masked else resident.phone,
             "grid": resident.grid_id,
             "estate": h.estate,
             "building": h.building,

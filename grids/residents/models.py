@@ -167,6 +167,7 @@ class ResidentChange(models.Model):
         UPDATED = "updated", _("Updated")
         MOVED_OUT = "moved_out", _("Moved out")
         IMPORTED = "imported", _("Imported")
+        MOVED_IN = "moved_in", _("Moved in from another grid")
 
     resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -188,6 +189,10 @@ class PersonalDataAccess(models.Model):
         VIEW = "view", _("Viewed resident")
         LIST = "list", _("Viewed resident list")
         EXPORT = "export", _("Exported residents")
+        EDIT = "edit", _("Opened resident edit form")
+        # An ID number typed by someone who may not see that resident matched them
+        # (resident form, roster import, move request): the lookup itself is logged.
+        LOOKUP = "lookup", _("ID number matched a resident outside own area")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from grids import access, pii
@@ -35,6 +36,7 @@ def _masked_rows(user, residents):
     return rows
 
 
+@never_cache
 @login_required
 def resident_list(request: HttpRequest) -> HttpResponse:
     filter_form = ResidentFilterForm(request.GET)
@@ -80,6 +82,7 @@ def _labelled(changes):
     return changes
 
 
+@never_cache
 @login_required
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     resident = access.get_object(
@@ -106,30 +109,51 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def resident_create(request: HttpRequest) -> HttpResponse:
     if access.scope_for(request.user).is_empty(access.CHANGE):
         raise PermissionDenied
     form = ResidentForm(request.POST or None, by=request.user)
+    move_offer = None
     if request.method == "POST" and form.is_valid():
         try:
             resident = actions.create_resident(by=request.user, data=form.resident_data())
+        except actions.RegisteredElsewhere as error:
+            form.add_error(None, str(error))
+            move_offer = _move_offer(form)
         except actions.ResidentError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("Resident %(name)s added.") % {"name": resident.name})
             return redirect("grids:resident", pk=resident.pk)
-    return render(request, "grids/residents/form.html", {"form": form})
+    return render(request, "grids/residents/form.html", {"form": form, "move_offer": move_offer})
 
 
+def _move_offer(form: ResidentForm) -> dict[str, object]:
+    """What a move request for the number just typed needs, to send from the same page."""
+    d = form.cleaned_data
+    address = {name: d[name] for name in ("estate", "building", "unit", "room")}
+    return {"id_number": d["id_number"], "to_grid": d["grid"].pk, **address}
+
+
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     resident = access.get_object(
         request.user, Resident, pk, access.CHANGE, queryset=Resident.objects.select_related("household")
     )
-    form = ResidentForm(request.POST or None, by=request.user, initial=ResidentForm.initial_for(resident))
+    visible = pii.can_see(request.user, resident)
+    form = ResidentForm(
+        request.POST or None,
+        by=request.user,
+        initial=ResidentForm.initial_for(resident, masked=not visible),
+        keep=None if visible else {"id_number": resident.id_number, "phone": resident.phone},
+    )
+    if request.method == "GET" and visible:
+        pii.log_access(user=request.user, action=PersonalDataAccess.Action.EDIT, resident=resident)
     if request.method == "POST" and form.is_valid():
         try:
             actions.update_resident(by=request.user, resident_id=resident.pk, data=form.resident_data())
@@ -141,6 +165,7 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "grids/residents/form.html", {"form": form, "resident": resident})
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def resident_move_out(request: HttpRequest, pk: int) -> HttpResponse:
@@ -159,6 +184,7 @@ def resident_move_out(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "grids/residents/move_out.html", {"form": form, "resident": resident})
 
 
+@never_cache
 @login_required
 def access_log(request: HttpRequest) -> HttpResponse:
     """Street admins read who saw or exported unmasked personal data in their street."""

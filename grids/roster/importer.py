@@ -19,9 +19,9 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids import access
+from grids import access, pii
 from grids.pii import mask_phone
-from grids.residents.actions import TRACKED, identity, set_identity
+from grids.residents.actions import TRACKED, identity, registered_elsewhere_message, set_identity
 from grids.residents.cleaning import (
     CellError,
     choice_cleaner,
@@ -42,6 +42,9 @@ from grids.tree.models import Community, Grid, Street
 BATCH = 2000
 ANALYZE_AFTER = 5000
 MAX_REPORTED_MOVES = 500
+# A roster is for one's own area: a file naming more people registered elsewhere than a
+# family or two moving in is refused whole, so it cannot serve to find out where people live.
+MAX_ELSEWHERE = 5
 
 SEX_CHOICES = vocab.accepted(vocab.SEX, 男性="M", 女性="F", m="M", f="F")
 RESIDENCE_CHOICES = vocab.accepted(
@@ -101,6 +104,8 @@ class Report:
     errors: list[RowError] = field(default_factory=list)
     moves: list[dict[str, Any]] = field(default_factory=list)
     moves_total: int = 0
+    # Rows whose ID number is registered outside the importer's area: what a move request needs.
+    elsewhere: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -119,6 +124,7 @@ class Report:
             "rejected": self.rejected,
             "moves_total": self.moves_total,
             "moves": self.moves,
+            "elsewhere": self.elsewhere,
             "errors": [[e.row, e.column, e.message] for e in sorted(self.errors, key=lambda e: e.row)],
         }
 
@@ -163,6 +169,7 @@ class Context:
         self.tags_column = columns.get("tags")
         self.plan = _plan(self)
         self.writer: bulk.Writer | None = None
+        self.elsewhere_ids: list[int] = []
 
     def label(self, field_name: str) -> str:
         return self.labels.get(field_name, field_name)
@@ -279,12 +286,11 @@ def _grid(number: int, value: object, ctx: Context, report: Report) -> Grid | No
             ctx.label("grid"),
             _("Several grids are named “%(value)s”; write the community and grid, or the grid code.") % {"value": key},
         )
-    elif Grid.objects.filter(name=key).exists() or Grid.objects.filter(code=key).exists():
-        report.reject(
-            number, ctx.label("grid"), _("Grid “%(value)s” is outside the area you may change.") % {"value": key}
-        )
     else:
-        report.reject(number, ctx.label("grid"), _("There is no grid named “%(value)s”.") % {"value": key})
+        # The same words whether the grid exists elsewhere or not at all: which names are real is not told.
+        report.reject(
+            number, ctx.label("grid"), _("None of the grids you may change is named “%(value)s”.") % {"value": key}
+        )
     return None
 
 
@@ -333,14 +339,17 @@ def _process_batch(rows: list[Row], ctx: Context, report: Report, *, write: bool
     for row in rows:
         current = existing.get(row.values["id_number"])
         if current is not None and current["grid_id"] not in ctx.grid_ids:
-            report.reject(
-                row.number,
-                ctx.label("id_number"),
-                _(
-                    "This person is registered in %(grid)s, outside the area you may change; ask that grid's "
-                    "staff to move them."
-                )
-                % {"grid": current["grid__name"]},
+            report.reject(row.number, ctx.label("id_number"), registered_elsewhere_message())
+            ctx.elsewhere_ids.append(current["pk"])
+            if len(ctx.elsewhere_ids) > MAX_ELSEWHERE:
+                raise _TooManyElsewhere
+            report.elsewhere.append(
+                {
+                    "row": row.number,
+                    "id_number": row.values["id_number"],
+                    "to_grid": row.grid.pk,
+                    **{name: row.values.get(name, "") for name in ADDRESS},
+                }
             )
             continue
         if current is None:
@@ -535,12 +544,45 @@ def run(
         yield from first_rows
         yield from rows
 
+    try:
+        _run_rows(all_rows(), ctx, report, write=write, valid_only=valid_only, progress=progress)
+    except _TooManyElsewhere:
+        raise UploadRejected(
+            _(
+                "More than %(n)d people in this file are registered in grids outside your area. A roster may only "
+                "hold your own area's residents; contact the street office to sort out where these people belong."
+            )
+            % {"n": MAX_ELSEWHERE}
+        ) from None
+    finally:
+        # Written after the import's transaction, so a refused or rolled-back file still leaves its lookups logged.
+        if ctx.elsewhere_ids:
+            pii.log_lookups(user=user, resident_ids=ctx.elsewhere_ids, detail="roster import")
+    written = report.new + report.updated
+    if write and written >= ANALYZE_AFTER and (valid_only or not report.rejected):
+        refresh_statistics()
+    return report
+
+
+class _TooManyElsewhere(Exception):
+    pass
+
+
+def _run_rows(
+    rows: Iterable[tuple[int, list[object]]],
+    ctx: Context,
+    report: Report,
+    *,
+    write: bool,
+    valid_only: bool,
+    progress: Callable[[int], None] | None,
+) -> None:
     with transaction.atomic(), bulk.Writer() as ctx.writer:
         if write and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         batch: list[Row] = []
-        for number, values in all_rows():
+        for number, values in rows:
             report.total += 1
             row = _validate(number, values, ctx, report)
             if row is not None:
@@ -557,10 +599,6 @@ def run(
         if write and report.rejected and not valid_only:
             # All-or-nothing: one rejected row and nothing of this import stays.
             transaction.set_rollback(True)
-    written = report.new + report.updated
-    if write and written >= ANALYZE_AFTER and (valid_only or not report.rejected):
-        refresh_statistics()
-    return report
 
 
 def refresh_statistics() -> None:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grids import access, pii
@@ -68,6 +69,7 @@ def _job(request: HttpRequest, pk: int) -> RosterImport:
     return job
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_start(request: HttpRequest) -> HttpResponse:
@@ -84,6 +86,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
     return render(request, "grids/roster/import_start.html", {"form": form, "recent": recent})
 
 
+@never_cache
 @login_required
 @require_GET
 def import_template(request: HttpRequest) -> HttpResponse:
@@ -92,6 +95,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
     return _attachment(spreadsheets.roster_template(grids), "%E4%BA%BA%E5%8F%A3%E4%BF%A1%E6%81%AF%E8%A1%A8.xlsx")
 
 
+@never_cache
 @login_required
 @require_GET
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -105,6 +109,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@never_cache
 @login_required
 @require_POST
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
@@ -120,6 +125,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("grids:roster_import", pk=job.pk)
 
 
+@never_cache
 @login_required
 @require_GET
 def import_rejected(request: HttpRequest, pk: int) -> HttpResponse:
@@ -132,6 +138,7 @@ def import_rejected(request: HttpRequest, pk: int) -> HttpResponse:
     return _attachment(content, f"rejected-{job.pk}.xlsx")
 
 
+@never_cache
 @login_required
 @require_GET
 def resident_export(request: HttpRequest) -> HttpResponse:

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from grids import access
@@ -21,6 +22,7 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def visit_create(request: HttpRequest) -> HttpResponse:
@@ -55,6 +57,7 @@ def visit_create(request: HttpRequest) -> HttpResponse:
     return render(request, "grids/visits/form.html", {"form": form, "household": household, "resident": resident})
 
 
+@never_cache
 @login_required
 @require_GET
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -70,6 +73,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@never_cache
 @login_required
 @require_GET
 def visit_photo(request: HttpRequest, pk: int, photo_id: int, size: str) -> FileResponse:
