@@ -121,8 +121,7 @@ def resident_create(request: HttpRequest) -> HttpResponse:
         try:
             resident = actions.create_resident(by=request.user, data=form.resident_data())
         except actions.RegisteredElsewhere as error:
-            form.add_error(None, str(error))
-            move_offer = _move_offer(form)
+            move_offer = {"message": str(error), "fields": _move_offer(form)}
         except actions.ResidentError as error:
             form.add_error(None, str(error))
         else:
