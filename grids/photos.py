@@ -173,7 +173,7 @@ def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
             # A profile that is broken or does not fit the pixels is ignored, as browsers do:
             # the pixels are shown as they are.
             pass
-    # convert() copies even an RGB image; at up to twice the stored size that copy is worth sparing.
+    # convert() would copy an RGB image for nothing.
     return image if image.mode == "RGB" else image.convert("RGB")
 
 
