@@ -24,6 +24,10 @@ from PIL import ExifTags, Image, ImageCms, ImageFile, UnidentifiedImageError
 MAX_PHOTOS = 9
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a 50-megapixel camera; anything larger is refused before decoding
+# Pillow cannot decode a WebP at a reduced size and libwebp holds two full canvases besides
+# Pillow's copy (about 16 bytes a pixel): the cap keeps one WebP under ~150 MB. Phone cameras
+# store JPEG, which is decoded at the stored size whatever its pixel count.
+MAX_WEBP_PIXELS = 9_000_000
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 LONG_SIDE = 2048
 THUMB_SIDE = 320
@@ -98,6 +102,14 @@ def clean_photo(upload: UploadedFile) -> Photo:
                     raise PhotoError(_("“%(name)s” is not a JPEG, PNG or WebP photo.") % {"name": name})
                 if probe.width * probe.height > MAX_PIXELS:
                     raise PhotoError(_("“%(name)s” has too many pixels.") % {"name": name})
+                if kind == "WEBP" and probe.width * probe.height > MAX_WEBP_PIXELS:
+                    raise PhotoError(
+                        _(
+                            "“%(name)s” is a WebP picture of more than %(mp)d megapixels; upload the camera's "
+                            "JPEG photo, or a smaller picture."
+                        )
+                        % {"name": name, "mp": MAX_WEBP_PIXELS // 1_000_000}
+                    )
                 probe.verify()
             upload.seek(0)
             with Image.open(upload) as opened:

@@ -239,3 +239,15 @@ def test_benchmark_small_mode_prints_its_figures():
     for row in rows:
         assert float(row["seconds"]) > 0 and float(row["mb"]) >= 0
         assert max(map(int, row["stored"].split("x"))) <= photos.LONG_SIDE
+
+
+def test_a_large_webp_is_refused_before_decoding(monkeypatch):
+    """A WebP cannot be decoded at a reduced size: above the cap it is refused with a message, unread."""
+
+    out = io.BytesIO()
+    Image.new("RGB", (3200, 3000), (10, 120, 200)).save(out, "WEBP", quality=50, method=0)
+    loads = []
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: loads.append(self) or None)
+    with pytest.raises(photos.PhotoError, match="WebP"):
+        photos.clean_photo(SimpleUploadedFile("big.webp", out.getvalue()))
+    assert loads == []
