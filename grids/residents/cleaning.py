@@ -93,8 +93,7 @@ def _check_name_characters(name: str) -> None:
     if wrong:
         # Invisible characters and lone accents are named by code point, as they cannot be seen in quotes.
         shown = " ".join(
-            f"“{ch}”" if ch.isprintable() and unicodedata.category(ch)[0] != "M" else f"U+{ord(ch):04X}"
-            for ch in wrong
+            f"“{ch}”" if ch.isprintable() and unicodedata.category(ch)[0] != "M" else f"U+{ord(ch):04X}" for ch in wrong
         )
         raise CellError(
             _(
