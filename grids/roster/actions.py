@@ -76,11 +76,17 @@ def choose_sheet(*, by: Any, job_id: int, sheet: str) -> RosterImport:
     job = RosterImport.objects.filter(pk=job_id, user=by).first()
     if job is None:
         raise ImportStepError(_("This import does not exist."))
-    if sheet not in job.preview.get("sheet_choices", []):
+    choices = job.preview.get("sheet_choices", [])
+    if sheet not in choices:
         raise ImportStepError(_("Choose one of the sheets listed."))
-    # The check's result replaces the choices; of two choices sent at once exactly one is checked.
+    # The choices stay until a check succeeds, so that another sheet can be tried if this one is refused.
+    # Of two choices sent at once exactly one is checked.
     claimed = RosterImport.objects.filter(pk=job.pk, status=RosterImport.Status.FAILED).update(
-        status=RosterImport.Status.CHECKING, preview={"sheet": sheet}, message="", progress=0, finished_at=None
+        status=RosterImport.Status.CHECKING,
+        preview={"sheet": sheet, "sheet_choices": choices},
+        message="",
+        progress=0,
+        finished_at=None,
     )
     if claimed != 1:
         raise ImportStepError(_("This file is already being checked."))

@@ -219,6 +219,24 @@ def test_choosing_a_sheet_is_post_only_with_csrf_and_for_listed_sheets(admin_cli
     assert not Resident.objects.exists()
 
 
+def test_another_sheet_can_be_chosen_when_the_chosen_one_is_refused(admin_client, tree):
+    content = workbook(
+        ("名单", [["姓名", "身份证号"], person("李四", "202")[:2]]),
+        ("人口信息", [HEADER, person()]),
+    )
+    job = job_of(upload(admin_client, content))
+    admin_client.post(f"/residents/import/{job.pk}/sheet/", {"sheet": "名单"})
+    job.refresh_from_db()
+    assert job.status == RosterImport.Status.FAILED and "网格" in job.message
+    page = admin_client.get(f"/residents/import/{job.pk}/").content.decode()
+    assert 'value="人口信息"' in page
+
+    admin_client.post(f"/residents/import/{job.pk}/sheet/", {"sheet": "人口信息"})
+    job.refresh_from_db()
+    assert (job.status, job.preview["sheet"], job.preview["new"]) == (RosterImport.Status.CHECKED, "人口信息", 1)
+    assert "sheet_choices" not in job.preview
+
+
 # Formulas saved without their values
 
 
