@@ -109,7 +109,8 @@ def _sheet_parts(zf: zipfile.ZipFile) -> list[SheetPart]:
             SheetPart(
                 name=sheet.get("name", ""),
                 part=target.lstrip("/") if target.startswith("/") else "xl/" + target,
-                worksheet=not kind.endswith(("/chartsheet", "/dialogsheet", "/macrosheet")),
+                # Chart, dialog and macro sheets hold no cells (Strict OOXML spells the type in another namespace).
+                worksheet=not kind or kind.endswith("/worksheet"),
                 hidden=sheet.get("state", "visible") != "visible",
             )
         )

@@ -124,6 +124,23 @@ def test_hidden_sheets_are_not_candidates(admin_client, tree):
     assert (job.status, job.preview["sheet"], job.preview["new"]) == (RosterImport.Status.CHECKED, "人口信息", 1)
 
 
+def test_a_chart_sheet_in_front_is_passed_over(tree, personas):
+    from openpyxl.chart import BarChart, Reference
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "人口信息"
+    for row in [HEADER, person()]:
+        ws.append(row)
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=7, min_row=1, max_row=2))
+    wb.create_chartsheet("图表", 0).add_chart(chart)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    report = importer.run(io.BytesIO(buffer.getvalue()), user=personas["street_admin"], write=False)
+    assert (report.sheet, report.new) == ("人口信息", 1)
+
+
 def test_no_header_on_any_sheet_keeps_its_message(admin_client, tree):
     job = job_of(upload(admin_client, workbook(("填表说明", INSTRUCTIONS), ("统计", [["合计", 3]]))))
     assert job.status == RosterImport.Status.FAILED
