@@ -65,7 +65,46 @@ def clean_name(value: object) -> str:
         raise CellError(_("The name is longer than %(max)d characters.") % {"max": _NAME_MAX_LENGTH})
     if any(ch.isdigit() for ch in name):
         raise CellError(_("The name “%(value)s” contains digits.") % {"value": name})
+    if not _HAN_NAME_RE.match(name):
+        _check_name_characters(name)
     return name
+
+
+# Names are written in Han characters (〇 included), with a middle dot between the parts of a transliterated name
+# (阿卜杜·热合曼; people type it as ·, • or ・), or in letters of any script with spaces, hyphens, dots and
+# apostrophes (Jean-Luc O'Neil, Müller); the tsheg separates Tibetan syllables. Nothing else belongs in a name:
+# markup such as <b> or <img …> would otherwise be stored and shown wherever the person is named.
+_NAME_SEPARATORS = "·•・‧∙⋅ -‐.'’\u0f0b"
+# Most names are Han characters only; they skip the character-by-character check.
+_HAN_NAME_RE = re.compile(rf"^[{_CJK}〇]+(?:[·•・‧][{_CJK}〇]+)*$")
+
+
+def _check_name_characters(name: str) -> None:
+    wrong: list[str] = []
+    letters = 0
+    for ch in name:
+        category = unicodedata.category(ch)
+        if category[0] == "L" or ch == "〇":
+            letters += 1
+        elif category[0] == "M" and letters:
+            continue  # a combining accent or vowel sign on the letter before it
+        elif ch not in _NAME_SEPARATORS and ch not in wrong:
+            wrong.append(ch)
+    if wrong:
+        # Invisible characters and lone accents are named by code point, as they cannot be seen in quotes.
+        shown = " ".join(
+            f"“{ch}”" if ch.isprintable() and unicodedata.category(ch)[0] != "M" else f"U+{ord(ch):04X}" for ch in wrong
+        )
+        raise CellError(
+            _(
+                "The name “%(value)s” contains characters that are not part of a name: %(characters)s. Write the name "
+                "in Chinese characters (with · between the parts of a transliterated name) or in letters, with "
+                "spaces, hyphens or dots."
+            )
+            % {"value": name, "characters": shown}
+        )
+    if not letters:
+        raise CellError(_("The name “%(value)s” has no letters or Chinese characters.") % {"value": name})
 
 
 def _excel_mangled_id() -> CellError:

@@ -69,3 +69,28 @@ def confirm_import(*, by: Any, job_id: int, valid_only: bool) -> RosterImport:
     _dispatch("import", job)
     job.refresh_from_db()
     return job
+
+
+def choose_sheet(*, by: Any, job_id: int, sheet: str) -> RosterImport:
+    """Check a stored roster again, reading the sheet the user chose among those that hold a roster header."""
+    job = RosterImport.objects.filter(pk=job_id, user=by).first()
+    if job is None:
+        raise ImportStepError(_("This import does not exist."))
+    choices = job.preview.get("sheet_choices", [])
+    if sheet not in choices:
+        raise ImportStepError(_("Choose one of the sheets listed."))
+    # The choices stay until a check succeeds, so that another sheet can be tried if this one is refused.
+    # Of two choices sent at once exactly one is checked.
+    claimed = RosterImport.objects.filter(pk=job.pk, status=RosterImport.Status.FAILED).update(
+        status=RosterImport.Status.CHECKING,
+        preview={"sheet": sheet, "sheet_choices": choices},
+        message="",
+        progress=0,
+        finished_at=None,
+    )
+    if claimed != 1:
+        raise ImportStepError(_("This file is already being checked."))
+    job.refresh_from_db()
+    _dispatch("check", job)
+    job.refresh_from_db()
+    return job

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -35,7 +35,6 @@ from grids.residents.cleaning import (
 )
 from grids.residents.models import Household, PopulationTag, Resident, ResidentChange
 from grids.roster import bulk, reader, vocab
-from grids.roster.headers import find_header_row
 from grids.roster.xlsx import DEFAULT_LIMITS, Limits, UploadRejected
 from grids.tree.models import Community, Grid, Street
 
@@ -106,6 +105,7 @@ class Report:
     moves_total: int = 0
     # Rows whose ID number is registered outside the importer's area: what a move request needs.
     elsewhere: list[dict[str, Any]] = field(default_factory=list)
+    sheet: str = ""
 
     @property
     def rejected(self) -> int:
@@ -125,6 +125,7 @@ class Report:
             "moves_total": self.moves_total,
             "moves": self.moves,
             "elsewhere": self.elsewhere,
+            "sheet": self.sheet,
             "errors": [[e.row, e.column, e.message] for e in sorted(self.errors, key=lambda e: e.row)],
         }
 
@@ -170,6 +171,8 @@ class Context:
         self.plan = _plan(self)
         self.writer: bulk.Writer | None = None
         self.elsewhere_ids: list[int] = []
+        # (row, column index, error) of required cells the sheet reader gave as empty: see _explain_formulas.
+        self.blank_cells: list[tuple[int, int, RowError]] = []
 
     def label(self, field_name: str) -> str:
         return self.labels.get(field_name, field_name)
@@ -223,10 +226,13 @@ def _validate(number: int, values: list[object], ctx: Context, report: Report) -
     ok = True
     width = len(values)
     for name, index, cleaner in ctx.plan:
+        value = values[index] if index < width else None
         try:
-            cleaned[name] = cleaner(values[index] if index < width else None)
+            cleaned[name] = cleaner(value)
         except CellError as error:
             report.reject(number, ctx.label(name), str(error))
+            if value in ("", None):
+                ctx.blank_cells.append((number, index, report.errors[-1]))
             ok = False
 
     grid = _grid(number, _cell(values, ctx.grid_column), ctx, report)
@@ -276,6 +282,8 @@ def _grid(number: int, value: object, ctx: Context, report: Report) -> Grid | No
         if ctx.only_grid is not None and "grid" not in ctx.header.values():
             return ctx.only_grid
         report.reject(number, ctx.label("grid"), _("The grid is required."))
+        if ctx.grid_column is not None:
+            ctx.blank_cells.append((number, ctx.grid_column, report.errors[-1]))
         return None
     matches = ctx.grids_by_key.get(key, [])
     if len(matches) == 1:
@@ -502,17 +510,19 @@ def _write(creates, updates, ctx: Context) -> None:
     )
 
 
-def read_header(rows: Iterator[tuple[int, list[object]]]) -> tuple[dict[int, str], dict[str, str], list]:
-    """Find the header among the first rows; return it, the column labels, and the data rows read so far."""
-    buffered = []
-    for item in rows:
-        buffered.append(item)
-        if len(buffered) >= 10:
-            break
-    index, header = find_header_row([values for _n, values in buffered])
-    header_values = buffered[index][1]
-    labels = {name: normalise_text(header_values[col]) for col, name in header.items()}
-    return header, labels, buffered[index + 1 :]
+def _explain_formulas(fileobj: BinaryIO, roster: reader.Roster, ctx: Context) -> None:
+    """Say so where a required cell looked empty because it holds a formula whose value was never computed."""
+    if not ctx.blank_cells:
+        return
+    offset = roster.first_column
+    formulas = reader.formula_cells(fileobj, roster.part, {(row, offset + col) for row, col, _e in ctx.blank_cells})
+    for row, col, error in ctx.blank_cells:
+        if (row, offset + col) in formulas:
+            error.message = _(
+                "The cell holds a formula whose value was not saved in the file. Copy the column and paste it back "
+                "with Paste Special → Values (选择性粘贴→数值), or open the file in Excel or WPS and save it so the "
+                "values are computed, then upload it again."
+            )
 
 
 def run(
@@ -524,28 +534,25 @@ def run(
     limits: Limits = DEFAULT_LIMITS,
     progress: Callable[[int], None] | None = None,
     counted: int | None = None,
+    sheet: str | None = None,
 ) -> Report:
     """Validate (and, with write=True, import) a roster. Raises UploadRejected for unusable files.
 
     With write=True and valid_only=False nothing is written unless every row is valid.
-    `counted` passes on a row count made when the file arrived (see reader.iter_rows).
+    `counted` passes on a row count made when the file arrived (see reader.iter_rows); `sheet` names the
+    sheet to read, which otherwise is the one whose first rows hold the header (see reader.open_roster).
     """
     report = Report()
-    rows = reader.iter_rows(fileobj, limits, counted=counted)
-    try:
-        header, labels, first_rows = read_header(rows)
-    except CellError as error:
-        raise UploadRejected(str(error)) from None
+    roster = reader.open_roster(fileobj, limits, counted=counted, sheet=sheet)
+    report.sheet = roster.sheet
+    header = roster.header
+    labels = {name: normalise_text(roster.header_values[col]) for col, name in header.items()}
     ctx = Context(user, header, labels)
     if "grid" not in header.values() and ctx.only_grid is None:
         raise UploadRejected(_("The sheet has no grid column (网格 or 所属网格); add it so each person can be placed."))
 
-    def all_rows() -> Iterable[tuple[int, list[object]]]:
-        yield from first_rows
-        yield from rows
-
     try:
-        _run_rows(all_rows(), ctx, report, write=write, valid_only=valid_only, progress=progress)
+        _run_rows(roster.rows, ctx, report, write=write, valid_only=valid_only, progress=progress)
     except _TooManyElsewhere:
         raise UploadRejected(
             _(
@@ -558,6 +565,7 @@ def run(
         # Written after the import's transaction, so a refused or rolled-back file still leaves its lookups logged.
         if ctx.elsewhere_ids:
             pii.log_lookups(user=user, resident_ids=ctx.elsewhere_ids, detail="roster import")
+    _explain_formulas(fileobj, roster, ctx)
     written = report.new + report.updated
     if write and written >= ANALYZE_AFTER and (valid_only or not report.rejected):
         refresh_statistics()

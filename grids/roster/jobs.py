@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from grids.roster import importer
 from grids.roster.models import RosterImport
+from grids.roster.reader import SheetChoice
 from grids.roster.xlsx import UploadRejected
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,12 @@ def run_step(*, job_id: int, step: str) -> None:
                 valid_only=job.valid_only,
                 progress=progress,
                 counted=job.estimated_rows or None,  # counted on upload; the stored file does not change
+                # The sheet the check read (or the user chose): the import reads the one the preview showed.
+                sheet=job.preview.get("sheet") or None,
             )
+    except SheetChoice as error:
+        _finish(job_id, RosterImport.Status.FAILED, message=str(error), preview={"sheet_choices": error.sheets})
+        return
     except UploadRejected as error:
         _finish(job_id, RosterImport.Status.FAILED, message=str(error))
         return

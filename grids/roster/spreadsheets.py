@@ -126,15 +126,15 @@ def _ambiguous(grid: Grid, grids: list[Grid]) -> bool:
     return sum(1 for g in grids if g.name == grid.name) > 1
 
 
-def rejected_rows(fileobj, errors: list[list[Any]]) -> bytes:
-    """The header and every rejected row of the upload, with a 错误原因 column added."""
+def rejected_rows(fileobj, errors: list[list[Any]], *, sheet: str | None = None) -> bytes:
+    """The header and every rejected row of the upload's sheet `sheet`, with a 错误原因 column added."""
     reasons: dict[int, list[str]] = {}
     for row, column, message in errors:
         reasons.setdefault(row, []).append(f"{column}：{message}")
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("错误行")
     width = 0
-    for number, values in reader.iter_rows(fileobj):
+    for number, values in reader.iter_rows(fileobj, sheet=sheet):
         if not width:
             if {"name", "id_number"} <= set(match_header(values).values()):
                 width = len(values)

@@ -11,5 +11,6 @@ urlpatterns = [
     path("residents/import/template.xlsx", views.import_template, name="roster_template"),
     path("residents/import/<int:pk>/", views.import_detail, name="roster_import"),
     path("residents/import/<int:pk>/confirm/", views.import_confirm, name="roster_import_confirm"),
+    path("residents/import/<int:pk>/sheet/", views.import_sheet, name="roster_import_sheet"),
     path("residents/import/<int:pk>/rejected.xlsx", views.import_rejected, name="roster_import_rejected"),
 ]

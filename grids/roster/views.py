@@ -127,14 +127,26 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @login_required
+@require_POST
+def import_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    try:
+        actions.choose_sheet(by=request.user, job_id=job.pk, sheet=request.POST.get("sheet", ""))
+    except actions.ImportStepError as error:
+        messages.error(request, str(error))
+    return redirect("grids:roster_import", pk=job.pk)
+
+
+@login_required
 @require_GET
 def import_rejected(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
-    errors = (job.result or job.preview).get("errors", [])
+    data = job.result or job.preview
+    errors = data.get("errors", [])
     if not errors:
         raise Http404
     with job.file.open("rb") as fileobj:
-        content = spreadsheets.rejected_rows(fileobj, errors)
+        content = spreadsheets.rejected_rows(fileobj, errors, sheet=data.get("sheet") or None)
     return _attachment(content, f"rejected-{job.pk}.xlsx")
 
 

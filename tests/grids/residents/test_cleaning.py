@@ -74,6 +74,16 @@ def test_normalise_text(raw: object, expected: str) -> None:
         pytest.param("John  Smith", "John Smith", id="latin"),
         pytest.param("Ｊｏｈｎ Ｓｍｉｔｈ", "John Smith", id="full-width-latin"),
         pytest.param("阿卜杜·热合曼", "阿卜杜·热合曼", id="middle-dot"),
+        pytest.param("阿卜杜•热合曼", "阿卜杜•热合曼", id="bullet-dot"),
+        pytest.param("阿卜杜･热合曼", "阿卜杜・热合曼", id="half-width-katakana-dot"),
+        pytest.param("李〇", "李〇", id="ideographic-zero"),
+        pytest.param("\U00020bb7丽", "\U00020bb7丽", id="extension-b"),
+        pytest.param("Jean-Luc O'Neil", "Jean-Luc O'Neil", id="hyphen-apostrophe"),
+        pytest.param("John D. Smith", "John D. Smith", id="initial-with-dot"),
+        pytest.param("José Müller", "José Müller", id="accented-latin"),
+        pytest.param("Jose\u0301", "José", id="combining-accent"),
+        pytest.param("Баир Цыбиков", "Баир Цыбиков", id="cyrillic"),
+        pytest.param("ཚེ་རིང", "ཚེ་རིང", id="tibetan"),
     ],
 )
 def test_clean_name(raw: object, expected: str) -> None:
@@ -93,6 +103,36 @@ def test_clean_name(raw: object, expected: str) -> None:
 def test_clean_name_rejects(raw: object, message: str) -> None:
     with pytest.raises(CellError, match=message):
         clean_name(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "characters"),
+    [
+        pytest.param("<b>加粗</b>", "“<” “>” “/”", id="bold-markup"),
+        pytest.param("<img src=x onerror=alert()>", "“<” “=” “(” “)” “>”", id="img-markup"),
+        pytest.param("张三&amp;", "“&” “;”", id="entity"),
+        pytest.param("＜张三＞", "“<” “>”", id="full-width-angle-brackets"),
+        pytest.param('张"三', '“"”', id="quote"),
+        pytest.param("张三😀", "“😀”", id="emoji"),
+        pytest.param("张\x07三", "U+0007", id="control-character"),
+        pytest.param("\u0301张三", "U+0301", id="leading-combining-mark"),
+        pytest.param("张三@163", None, id="digits-are-named-first"),
+    ],
+)
+def test_clean_name_rejects_characters_that_are_not_part_of_a_name(raw: str, characters: str | None) -> None:
+    with pytest.raises(CellError) as caught:
+        clean_name(raw)
+    message = str(caught.value)
+    if characters is None:
+        assert "contains digits" in message
+    else:
+        assert f"contains characters that are not part of a name: {characters}." in message
+        assert "Chinese characters" in message
+
+
+def test_clean_name_needs_a_letter() -> None:
+    with pytest.raises(CellError, match="has no letters or Chinese characters"):
+        clean_name("·")
 
 
 @pytest.mark.parametrize(

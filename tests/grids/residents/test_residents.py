@@ -206,6 +206,15 @@ def test_bad_resident_input_is_refused_with_a_message(client, personas, tree, ov
     assert not Resident.objects.filter(name="孙八").exists()
 
 
+@pytest.mark.parametrize("name", ["<b>加粗</b>", "<img src=x onerror=alert()>"])
+def test_markup_in_a_name_is_refused_by_the_resident_form(client, personas, tree, name):
+    client.force_login(personas["grid_worker"])
+    response = client.post("/residents/new/", _form(tree.g11, name=name))
+    assert response.status_code == 200
+    assert "不属于姓名的字符" in response.content.decode()
+    assert not Resident.objects.exists()
+
+
 def test_grid_worker_cannot_add_into_another_grid(client, personas, tree):
     client.force_login(personas["grid_worker"])
     response = client.post("/residents/new/", _form(tree.g21))

@@ -150,6 +150,18 @@ def test_each_rejection_names_row_column_and_reason(admin_client, tree, rows, co
     assert all(r >= 2 for r, _c, _m in errors)
 
 
+def test_markup_in_a_name_is_refused_with_its_cell(admin_client, tree):
+    rows = [person("<b>加粗</b>", "101"), person("<img src=x onerror=alert()>", "102"), person("阿卜杜·热合曼", "103")]
+    job = job_of(upload(admin_client, xlsx([HEADER, *rows])))
+    errors = errors_of(job)
+    assert [(r, c) for r, c, _m in errors] == [(2, "姓名"), (3, "姓名")], errors
+    assert all("不属于姓名的字符" in m for _r, _c, m in errors)
+    assert "“<”" in errors[1][2] and "“=”" in errors[1][2]
+    assert (job.preview["new"], job.preview["rejected"]) == (1, 2)
+    page = admin_client.get(f"/residents/import/{job.pk}/").content.decode()
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert()&gt;" in page
+
+
 def test_messy_spreadsheet_is_understood(admin_client, tree):
     header = ["序号", "名字", "身份证号码", "手机号", "网格", "人口类型", "小区", "楼号", "单元", "门牌号", "人员标签"]
     rows = [
