@@ -3,7 +3,7 @@ which change only through the portal's actions so that grants stay in step."""
 
 from django.contrib import admin
 
-from grids.models import Community, Department, Grid, Post, Street, Visit
+from grids.models import Community, Department, Grid, PopulationTag, Post, Street, Visit
 
 
 @admin.register(Street)
@@ -61,3 +61,12 @@ class VisitAdmin(admin.ModelAdmin):
     list_filter = ["kind", "grid"]
     raw_id_fields = ["household", "resident"]
     list_select_related = ["grid", "household", "resident", "by"]
+
+
+@admin.register(PopulationTag)
+class PopulationTagAdmin(admin.ModelAdmin):
+    """Tags and their visit rules are edited here (README); retire a tag with 'in use' rather than deleting it."""
+
+    list_display = ["name", "visit_interval_days", "is_active", "sort_order"]
+    list_editable = ["visit_interval_days", "is_active", "sort_order"]
+    search_fields = ["name"]

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl.utils.datetime import from_excel
 from stdnum.cn import ric
 
@@ -287,7 +288,7 @@ def clean_choice(value: object, choices: dict[str, str], field_label: str, *, em
     except KeyError:
         raise CellError(
             _("“%(value)s” is not a valid %(field)s; use one of: %(choices)s.")
-            % {"value": text, "field": field_label, "choices": ", ".join(choices)}
+            % {"value": text, "field": field_label, "choices": pgettext("list separator", ", ").join(choices)}
         ) from None
 
 

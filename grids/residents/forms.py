@@ -19,7 +19,7 @@ from grids.shared.forms import BootstrapForm, DateInput
 
 
 class ResidentForm(BootstrapForm):
-    name = forms.CharField(label=_("Name"), max_length=64)
+    name = forms.CharField(label=_("Full name"), max_length=64)
     id_number = forms.CharField(
         label=_("ID number"), max_length=40, help_text=_("18 characters; birth date and sex are taken from it.")
     )

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from grids.tree.models import Grid, Street
 from grids.tree.validators import validate_name
@@ -99,7 +100,7 @@ class Resident(models.Model):
         DEMOCRATIC = "democratic", _("Democratic party member")
         MASSES = "masses", _("Ordinary citizen")
 
-    name = models.CharField(_("name"), max_length=64, validators=[validate_name])
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=64, validators=[validate_name])
     # Pinyin of the name, so that `zs` or `zhangsan` finds 张三.
     # Searched only by prefix (see the indexes below).
     name_pinyin = models.CharField(max_length=255, editable=False)

@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from grids import access, pii
-from grids.residents import actions, queries, sections
+from grids.residents import access_details, actions, queries, sections
 from grids.residents.forms import MoveOutForm, ResidentFilterForm, ResidentForm
 from grids.residents.models import PersonalDataAccess, PopulationTag, Resident
 
@@ -194,4 +194,5 @@ def access_log(request: HttpRequest) -> HttpResponse:
     if not request.user.is_superuser:
         entries = entries.filter(street_id__in=sorted(streets))
     page = Paginator(entries.order_by("-at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = access_details.describe_entries(request.user, page.object_list)
     return render(request, "grids/residents/access_log.html", {"page": page})

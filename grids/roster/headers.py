@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from grids.residents.cleaning import CellError, normalise_text
 
@@ -60,5 +61,8 @@ def find_header_row(
             return index, columns
     raise CellError(
         _("No header row found in the first %(scan)d rows; the sheet needs columns headed %(headers)s.")
-        % {"scan": scan, "headers": ", ".join(HEADER_ALIASES[field][0] for field in required)}
+        % {
+            "scan": scan,
+            "headers": pgettext("list separator", ", ").join(HEADER_ALIASES[field][0] for field in required),
+        }
     )

@@ -142,5 +142,6 @@ def rejected_rows(fileobj, errors: list[list[Any]], *, sheet: str | None = None)
             continue
         if number in reasons:
             cells = [neutralise(v) for v in values[:width]] + [None] * (width - len(values))
-            ws.append([number, *cells, "；".join(reasons[number])])
+            # Each reason is a sentence with its own full stop; joined, only the last one keeps it.
+            ws.append([number, *cells, "；".join(r.rstrip("。.") for r in reasons[number]) + "。"])
     return _save(wb)

@@ -39,7 +39,7 @@ def test_malformed_values_raise(monkeypatch, reader, value):
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DEBUG_PAGES", "SECRET_KEY", "ALLOWED_HOSTS"}}
     clean.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
@@ -70,3 +70,49 @@ def test_malformed_debug_refuses_to_start():
     result = _manage("check", DEBUG="sometimes")
     assert result.returncode != 0
     assert "DEBUG must be one of" in result.stderr
+
+
+# What a browser gets from `make run`: no test runner in between, which would switch DEBUG off.
+_FETCH = """
+from django.conf import settings
+from django.test import Client
+client = Client(HTTP_HOST="127.0.0.1")
+page = client.get("/no/such/page/")
+css = client.get("/static/css/portal.css")
+print("debug", settings.DEBUG)
+print("status", page.status_code)
+print("portal-404", "页面不存在" in page.content.decode())
+print("technical-404", "Using the URLconf" in page.content.decode())
+print("css", css.status_code)
+"""
+
+
+def test_development_shows_the_portals_chinese_404_and_still_serves_css(tmp_path):
+    result = _manage("shell", "-c", _FETCH, VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[-6:-1] == [
+        "debug False",
+        "status 404",
+        "portal-404 True",
+        "technical-404 False",
+        "css 200",
+    ], result.stdout
+
+
+def test_debug_pages_show_djangos_technical_pages_to_a_developer(tmp_path):
+    result = _manage("shell", "-c", _FETCH, VAR_DIR=str(tmp_path), DEBUG_PAGES="1")
+    assert result.returncode == 0, result.stderr
+    assert "debug True" in result.stdout and "technical-404 True" in result.stdout, result.stdout
+    assert "css 200" in result.stdout
+
+
+def test_debug_pages_are_refused_in_production():
+    result = _manage(
+        "check",
+        DEBUG="0",
+        DEBUG_PAGES="1",
+        SECRET_KEY="x" * 20 + "Q7pL2vN9sK4mB8cR1tY6wZ3hJ5fD0gA",
+        ALLOWED_HOSTS="portal.example.gov.cn",
+    )
+    assert result.returncode != 0
+    assert "DEBUG_PAGES" in result.stderr

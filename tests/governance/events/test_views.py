@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from governance.events import actions
 from governance.models import Event, Notification
@@ -178,7 +178,10 @@ def test_notifications_page_and_unread_count(client, personas, tree, category):
     report(personas["grid_worker"], tree.g11, category)
     client.force_login(personas["community_leader"])
     page = client.get("/notifications/").content.decode()
-    assert "上报到你所在层级" in page
+    with translation.override("zh-hans"):
+        escalated = str(Notification.Kind.ESCALATED.label)
+    # The kind in the catalogue's words, then the event after a Chinese colon.
+    assert f"{escalated}：#" in page and escalated != "Escalated to your level"
     assert 'data-testid="unread-count">1<' in page
     assert client.get("/notifications/read/").status_code == 405
     client.post("/notifications/read/")
