@@ -10,7 +10,6 @@ from grids import access
 from grids.tree import queries
 from grids.visits import queries as visit_queries
 
-
 # The home page lists the first grids; the rest are a link away, on the grid list.
 HOME_GRIDS = 12
 
