@@ -145,3 +145,28 @@ def test_resident_filters_and_dates_fit_on_a_phone_and_a_tablet(browser, live_se
         _no_horizontal_scroll(page)
         page.screenshot(path=RESULTS / f"shequ1-residents-{width}.png", full_page=False)
     context.close()
+
+
+def test_grid_and_department_pages_fit_a_phone(browser, live_server, demo):
+    from grids.models import Department, Grid
+
+    grid = Grid.objects.get(name="东风社区第1网格")
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    _login(page, live_server.url, "wangge1")
+    page.goto(f"{live_server.url}/grids/{grid.pk}/")
+    for section in ("居民", "未归档事件", "待走访", "最近动态"):
+        assert page.get_by_role("heading", name=re.compile(f"^{section}")).is_visible(), section
+    _no_horizontal_scroll(page)
+    page.screenshot(path=RESULTS / "wangge1-grid-sections-360.png", full_page=True)
+    context.close()
+
+    department = Department.objects.get(name="城管中队")
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    _login(page, live_server.url, "chengguan1")
+    page.goto(f"{live_server.url}/departments/{department.pk}/")
+    assert page.get_by_role("heading", name=re.compile("^未归档的吹哨事件")).is_visible()
+    _no_horizontal_scroll(page)
+    page.screenshot(path=RESULTS / "chengguan1-department-360.png", full_page=True)
+    context.close()
