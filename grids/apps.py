@@ -7,9 +7,25 @@ class GridsConfig(AppConfig):
     verbose_name = _("Territory and people")
 
     def ready(self) -> None:
-        from grids.residents import sections
+        from grids.residents import queries as resident_queries
+        from grids.shared import sections
         from grids.visits import queries as visit_queries
 
         sections.register(
-            sections.Section("visits", "grids/visits/_resident_visits.html", visit_queries.resident_page_section)
+            sections.RESIDENT,
+            sections.Section("visits", "grids/visits/_resident_visits.html", visit_queries.resident_page_section),
         )
+        sections.register(
+            sections.GRID,
+            sections.Section(
+                "residents", "grids/residents/_grid_residents.html", resident_queries.grid_page_section, order=10
+            ),
+        )
+        sections.register(
+            sections.GRID,
+            sections.Section(
+                "visits_due", "grids/visits/_grid_visits_due.html", visit_queries.grid_page_section, order=30
+            ),
+        )
+        sections.register_activity(sections.GRID, "residents", resident_queries.grid_activity)
+        sections.register_activity(sections.GRID, "visits", visit_queries.grid_activity)

@@ -6,6 +6,7 @@ import datetime
 import importlib
 import random
 from typing import Any
+from unittest import mock
 
 from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
@@ -13,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from governance.events import actions
-from governance.events.models import Event, EventCategory, EventStep, Level, Notification
+from governance.events.models import Event, EventAssignment, EventCategory, EventStep, Level, Notification
 from grids.tree.models import Department, Grid, Post, Role
 
 PROBLEMS = {
@@ -60,6 +61,54 @@ def _people() -> dict[str, Any]:
     return people
 
 
+# Minutes before each step, as a street works: a community accepts within hours, a
+# department reports in the same day, the work itself takes days, the reporter checks soon after.
+GAPS = {
+    "accept": (15, 6 * 60),
+    "cancel": (15, 6 * 60),
+    "whistle": (30, 24 * 60),
+    "acknowledge": (20, 5 * 60),
+    "resolve": (20 * 60, 5 * 24 * 60),
+    "verify": (60, 2 * 24 * 60),
+}
+# Staff act between these hours; a step that would fall outside waits for the next morning.
+DAY_STARTS, DAY_ENDS = 8, 19
+
+
+class _Clock:
+    """The demo's own time: each transition runs at the hour it pretends to, so its
+    timeline step, deadlines and notifications carry that hour (not all the same minute)."""
+
+    def __init__(self, rng: random.Random, start: datetime.datetime) -> None:
+        self.rng = rng
+        self.at = start
+
+    def __call__(self) -> datetime.datetime:
+        return self.at
+
+    def advance(self, step: str) -> None:
+        low, high = GAPS[step]
+        at = timezone.localtime(self.at + datetime.timedelta(minutes=self.rng.randint(low, high)))
+        if at.hour >= DAY_ENDS:
+            at += datetime.timedelta(days=1)
+        if at.hour >= DAY_ENDS or at.hour < DAY_STARTS:
+            at = at.replace(hour=DAY_STARTS, minute=0) + datetime.timedelta(minutes=self.rng.randint(0, 90))
+        self.at = at.replace(second=self.rng.randint(0, 59))
+
+
+def _start(rng: random.Random, ending: str, now: datetime.datetime) -> datetime.datetime:
+    """When the report was made: open events mostly in the last day or so, the rest over two months."""
+    if ending in ("reported", "accepted", "escalated_street", "escalated_department") and rng.random() < 0.6:
+        start = now - datetime.timedelta(minutes=rng.randint(20, 30 * 60))
+    else:
+        start = now - datetime.timedelta(days=rng.randint(1, 60))
+    start = timezone.localtime(start)
+    if not DAY_STARTS <= start.hour < DAY_ENDS:
+        start = start.replace(hour=rng.randint(DAY_STARTS, DAY_ENDS - 1))
+    start = start.replace(minute=rng.randint(0, 59))
+    return start if start <= now else start - datetime.timedelta(days=1)
+
+
 def seed_events(*, scale: float = 1.0, count: int = 300, seed: int = 11) -> int:
     count = max(len(ENDINGS), round(count * scale))
     rng = random.Random(seed)
@@ -72,6 +121,7 @@ def seed_events(*, scale: float = 1.0, count: int = 300, seed: int = 11) -> int:
     departments = list(Department.objects.order_by("code"))
     street_user = people["street"] or get_user_model().objects.filter(is_superuser=True).first()
     endings, weights = zip(*ENDINGS, strict=True)
+    now = timezone.now()
     made = 0
     for _i in range(count):
         grid = rng.choice(grids)
@@ -84,29 +134,34 @@ def seed_events(*, scale: float = 1.0, count: int = 300, seed: int = 11) -> int:
             if reporter != community_user
             else rng.choice([Event.Source.RESIDENT, Event.Source.HOTLINE])
         )
-        event = actions.report_event(
-            by=reporter,
-            grid_id=grid.pk,
-            category_id=category.pk,
-            description=rng.choice(PROBLEMS.get(category.name, PROBLEMS["其他"])),
-            address=rng.choice(PLACES),
-            urgency=Event.Urgency.URGENT if rng.random() < 0.08 else Event.Urgency.NORMAL,
-            source=source,
-            solved_on_spot=ending == "on_spot",
-            result=rng.choice(RESULTS) if ending == "on_spot" else "",
-        )
-        _advance(event, ending, rng, reporter, community_user, street_user, departments, people)
-        _backdate(event, rng)
+        clock = _Clock(rng, _start(rng, ending, now))
+        # Django reads the time through timezone.now (fields' auto_now too): the clock stands in for it.
+        with mock.patch("django.utils.timezone.now", clock):
+            event = actions.report_event(
+                by=reporter,
+                grid_id=grid.pk,
+                category_id=category.pk,
+                description=rng.choice(PROBLEMS.get(category.name, PROBLEMS["其他"])),
+                address=rng.choice(PLACES),
+                urgency=Event.Urgency.URGENT if rng.random() < 0.08 else Event.Urgency.NORMAL,
+                source=source,
+                solved_on_spot=ending == "on_spot",
+                result=rng.choice(RESULTS) if ending == "on_spot" else "",
+            )
+            _advance(event, ending, rng, clock, reporter, community_user, street_user, departments, people)
+        _settle(event, clock.at, now)
         made += 1
     return made
 
 
-def _advance(event, ending, rng, reporter, community_user, street_user, departments, people) -> None:
+def _advance(event, ending, rng, clock, reporter, community_user, street_user, departments, people) -> None:
     if ending in ("reported", "on_spot"):
         return
     if ending == "cancelled":
+        clock.advance("cancel")
         actions.cancel_event(by=community_user, event_id=event.pk, reason="重复上报，已合并处理")
         return
+    clock.advance("accept")
     actions.accept_event(by=community_user, event_id=event.pk)
     if ending == "accepted":
         return
@@ -114,13 +169,16 @@ def _advance(event, ending, rng, reporter, community_user, street_user, departme
     if ending in ("escalated_street", "escalated_department", "department") or (
         ending in ("resolved", "closed") and rng.random() < 0.3
     ):
+        clock.advance("whistle")
         actions.whistle_event(by=community_user, event_id=event.pk, to_level=Level.STREET, reason="需街道统筹协调")
         if ending == "escalated_street":
             return
+        clock.advance("acknowledge")
         actions.acknowledge_event(by=street_user, event_id=event.pk)
         handler = street_user
         if ending in ("escalated_department", "department") or rng.random() < 0.5:
             chosen = rng.sample(departments, k=1 if rng.random() < 0.7 else 2)
+            clock.advance("whistle")
             actions.whistle_event(
                 by=street_user,
                 event_id=event.pk,
@@ -132,35 +190,40 @@ def _advance(event, ending, rng, reporter, community_user, street_user, departme
                 return
             lead = chosen[0]
             handler = people["department"].get(lead.pk, street_user)
+            clock.advance("acknowledge")
             actions.acknowledge_event(by=handler, event_id=event.pk)
             if ending == "department":
                 return
+    clock.advance("resolve")
     actions.resolve_event(by=handler, event_id=event.pk, result=rng.choice(RESULTS))
     if ending == "closed":
+        clock.advance("verify")
         actions.verify_event(by=reporter, event_id=event.pk, passed=True, note="现场核查已整改")
 
 
-def _backdate(event: Event, rng: random.Random) -> None:
-    """Spread the demo over the past weeks; whole weeks keep working-day deadlines on working days."""
-    event.refresh_from_db(fields=["status"])
-    shift = datetime.timedelta(weeks=rng.randint(0, 8), hours=rng.randint(0, 6))
-    if event.status in (Event.Status.REPORTED, Event.Status.ESCALATED, Event.Status.ACCEPTED) and rng.random() < 0.6:
-        shift = datetime.timedelta(hours=rng.randint(0, 30))  # open ones mostly recent, some overdue
-    Event.objects.filter(pk=event.pk).update(
-        reported_at=F("reported_at") - shift,
-        stage_started_at=F("stage_started_at") - shift,
-        respond_due=F("respond_due") - shift,
-        resolve_due=F("resolve_due") - shift,
-        due_at=F("due_at") - shift,
-        closed_at=F("closed_at") - shift,
-    )
-    EventStep.objects.filter(event=event).update(at=F("at") - shift)
-    notes = Notification.objects.filter(event=event)
-    notes.update(created_at=F("created_at") - shift)
+def _settle(event: Event, last: datetime.datetime, now: datetime.datetime) -> None:
+    """Move an event whose last step would lie in the future back by whole weeks (which keep
+    working-day deadlines on working days), and mark the notifications of finished ones read."""
+    if last > now:
+        weeks = (last - now) // datetime.timedelta(weeks=1) + 1
+        shift = datetime.timedelta(weeks=weeks)
+        Event.objects.filter(pk=event.pk).update(
+            reported_at=F("reported_at") - shift,
+            stage_started_at=F("stage_started_at") - shift,
+            respond_due=F("respond_due") - shift,
+            resolve_due=F("resolve_due") - shift,
+            due_at=F("due_at") - shift,
+            closed_at=F("closed_at") - shift,
+        )
+        EventStep.objects.filter(event=event).update(at=F("at") - shift)
+        EventAssignment.objects.filter(event=event).update(
+            assigned_at=F("assigned_at") - shift, acknowledged_at=F("acknowledged_at") - shift
+        )
+        Notification.objects.filter(event=event).update(created_at=F("created_at") - shift)
     event.refresh_from_db()
-    if event.status in (Event.Status.CLOSED, Event.Status.CANCELLED, Event.Status.MERGED):
-        notes.update(read_at=F("created_at"))  # dealt with long ago
-    if event.resolve_due is not None:
-        # Deadlines end a working day at 23:59; count them again from the shifted start.
+    if last > now and event.resolve_due is not None:
+        # Holidays differ between weeks: count the working days again from the shifted start.
         event.resolve_due = actions.resolve_deadline(event, event.stage_started_at)
         event.save(update_fields=["resolve_due"])
+    if event.status in (Event.Status.CLOSED, Event.Status.CANCELLED, Event.Status.MERGED):
+        Notification.objects.filter(event=event).update(read_at=F("created_at"))  # dealt with long ago

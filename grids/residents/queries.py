@@ -7,12 +7,16 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from grids import access
 from grids.residents.cleaning import normalise_text
-from grids.residents.models import Resident
+from grids.residents.models import PopulationTag, Resident, ResidentChange
+from grids.shared.sections import Activity
+from grids.tree.models import Grid
 
 _LATIN = re.compile(r"^[a-z]+$")
 
@@ -78,3 +82,44 @@ def resident_page_rows(rows: QuerySet[Resident]) -> QuerySet[Resident]:
         # order is served by the (grid, household, id) index instead of sorting the roster.
         .order_by("grid_id", "household_id", "id")
     )
+
+
+def grid_page_section(user: Any, grid: Grid) -> dict[str, Any]:
+    """The grid page's residents: how many live here, in how many households, and how many
+    carry each population tag, each count linking to the resident list filtered to it.
+    Two queries, whatever the grid's size."""
+    living = access.scoped(user, Resident.objects.filter(grid_id=grid.pk, moved_out_on__isnull=True))
+    totals = living.aggregate(people=Count("pk"), households=Count("household_id", distinct=True))
+    tags = (
+        PopulationTag.objects.filter(is_active=True, residents__in=living.values("pk"))
+        .annotate(n=Count("residents"))
+        .order_by("sort_order", "name")
+    )
+    listing = f"{reverse('grids:resident_list')}?grid={grid.pk}"
+    return {
+        "people": totals["people"],
+        "households": totals["households"],
+        "url": listing,
+        "tags": [{"name": t.name, "count": t.n, "url": f"{listing}&tag={t.pk}"} for t in tags],
+    }
+
+
+def grid_activity(user: Any, grid: Grid, limit: int) -> list[Activity]:
+    """The latest changes to the grid's residents (added, edited, imported, moved out)."""
+    residents = access.scoped(user, Resident.objects.filter(grid_id=grid.pk))
+    changes = (
+        ResidentChange.objects.filter(resident__in=residents.values("pk"))
+        .select_related("resident", "by")
+        .order_by("-at", "-id")[:limit]
+    )
+    detail = reverse("grids:resident", args=[0])[: -len("0/")]
+    return [
+        Activity(
+            at=change.at,
+            kind=_("Resident"),
+            text=f"{change.resident.name} · {change.get_kind_display()}",
+            url=f"{detail}{change.resident_id}/",
+            by=(change.by.first_name or change.by.username) if change.by else "",
+        )
+        for change in changes
+    ]

@@ -13,9 +13,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from grids import access, pii
-from grids.residents import access_details, actions, queries, sections
+from grids.residents import access_details, actions, queries
 from grids.residents.forms import MoveOutForm, ResidentFilterForm, ResidentForm
 from grids.residents.models import PersonalDataAccess, PopulationTag, Resident
+from grids.shared import sections
 
 PAGE_SIZE = 50
 
@@ -103,7 +104,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "row": _masked_rows(request.user, [resident])[0],
             "members": _masked_rows(request.user, members),
             "changes": _labelled(resident.changes.select_related("by")[:50]),
-            "sections": sections.for_page(request.user, resident),
+            "sections": sections.for_page(sections.RESIDENT, request.user, resident),
             "can_change": access.has_perm(request.user, access.CHANGE, resident),
         },
     )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from grids import access
+from grids.shared import sections
 from grids.tree import actions, queries
 from grids.tree.forms import AccountForm, EndPostForm, GridForm, PostForm
 from grids.tree.models import Community, Department, Grid, Post, Street
@@ -88,6 +89,9 @@ def grid_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "staff": queries.node_staff(grid),
             "can_manage": access.has_perm(request.user, access.MANAGE, grid),
             "boundary_json": json.dumps(grid.boundary, ensure_ascii=False) if grid.boundary else "",
+            # Residents, visits and events come from their features, which this one does not import.
+            "sections": sections.for_page(sections.GRID, request.user, grid),
+            "activity": sections.recent_activity(sections.GRID, request.user, grid),
         },
     )
 
@@ -124,6 +128,7 @@ def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "department": department,
             "street_visible": access.has_perm(request.user, access.VIEW, department.street),
             "staff": queries.node_staff(department),
+            "sections": sections.for_page(sections.DEPARTMENT, request.user, department),
         },
     )
 

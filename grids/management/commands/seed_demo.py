@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime
 
 from django.contrib.auth import get_user_model
@@ -60,6 +61,19 @@ EXTRA_STAFF = [
 ]
 
 
+# Named sizes of the demo, as fractions of the usual one.
+SCALES = {"small": 0.1, "full": 1.0}
+
+
+def _scale(value: str) -> float:
+    if value in SCALES:
+        return SCALES[value]
+    try:
+        return float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number or one of {', '.join(SCALES)}: {value!r}") from None
+
+
 class Command(BaseCommand):
     help = "Load the demo street (越秀路街道) with its communities, grids, departments and demo accounts."
 
@@ -67,9 +81,9 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="Do nothing if any street exists.")
         parser.add_argument(
             "--scale",
-            type=float,
+            type=_scale,
             default=1.0,
-            help="Fraction of the usual residents and events to load (tests load a tenth).",
+            help="Fraction of the usual residents and events to load, or 'small' for a tenth (as tests load).",
         )
 
     def handle(self, *args, if_empty: bool = False, scale: float = 1.0, **options) -> None:
