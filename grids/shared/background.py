@@ -91,8 +91,10 @@ def send(task: Any, model: type[HeartbeatJob], pk: int) -> bool:
     """Publish `task(pk)` without waiting for a result; False (and the row marked) if the broker failed."""
     try:
         task.apply_async(args=(pk,), ignore_result=True, retry=True, retry_policy=PUBLISH_RETRY)
-    except Exception:  # noqa: BLE001 - any broker failure: the sweep sends it later
-        logger.warning("could not queue %s for %s %s; the sweep will queue it again", task.name, model.__name__, pk)
+    except Exception as error:  # noqa: BLE001 - any broker failure: the sweep sends it later
+        logger.warning(
+            "could not queue %s for %s %s (%s); the sweep will queue it again", task.name, model.__name__, pk, error
+        )
         model.objects.filter(pk=pk).update(queued_at=None)
         return False
     return True
