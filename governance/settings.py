@@ -189,7 +189,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # tasks whose result is read (a result backend that is down must not fail a request).
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_IGNORE_RESULT = True
-# A worker waits for the broker however long it is away, instead of exiting after 100 tries.
+# A worker waits for the broker however long it is away, instead of exiting after 100 tries;
+# one attempt to connect gives up after 2 s.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # Background jobs (grids/shared/background.py): a running job whose heartbeat is older than
