@@ -123,8 +123,8 @@ def sweep(jobs: QuerySet, task_for: Callable[[Any], Any]) -> int:
 def exclusive(model: type[HeartbeatJob], pk: int) -> Iterator[bool]:
     """Yield True while this process alone runs the job, False if another one does.
 
-    On PostgreSQL a session advisory lock; PostgreSQL drops it with the connection of a
-    killed worker. The wait covers the moment until PostgreSQL notices that. Elsewhere
+    On PostgreSQL an advisory lock held by this connection, which PostgreSQL drops with
+    the connection of a killed worker; the wait covers the moment until it notices. Elsewhere
     (SQLite in development: one worker, one writer) it yields True and the claim's
     heartbeat condition keeps a second delivery out.
     """
