@@ -30,7 +30,8 @@ def feature_packages() -> list[str]:
 app.autodiscover_tasks(feature_packages)
 
 
-@app.task(bind=True, acks_late=True, name="governance.tasks.health")
+# Its result is read by whoever sent it (CELERY_TASK_IGNORE_RESULT keeps the others' off Redis).
+@app.task(bind=True, acks_late=True, ignore_result=False, name="governance.tasks.health")
 def health(self, token: str) -> dict:
     """Echo a token back, proving a worker took the task from the broker."""
     from django.utils import timezone

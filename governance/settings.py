@@ -195,11 +195,33 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A killed worker's message goes back to the queue; results are stored only by the few
+# tasks whose result is read (a result backend that is down must not fail a request).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_IGNORE_RESULT = True
+# A worker waits for the broker however long it is away, instead of exiting after 100 tries;
+# one attempt to connect gives up after 2 s.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Background jobs (grids/shared/background.py): a running job whose heartbeat is older than
+# JOB_HEARTBEAT_TIMEOUT is queued again by a sweep every JOB_SWEEP_INTERVAL seconds.
+JOB_HEARTBEAT_TIMEOUT = env_int("JOB_HEARTBEAT_TIMEOUT", 60, minimum=1)
+JOB_SWEEP_INTERVAL = env_int("JOB_SWEEP_INTERVAL", 60, minimum=1)
+# Redis hands an unacknowledged message to another worker after this long: longer than the
+# longest job (200,000 rows, about a minute), so a running job is not delivered twice.
+BROKER_VISIBILITY_TIMEOUT = env_int("BROKER_VISIBILITY_TIMEOUT", 600, minimum=1)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    # Web requests must not hang when Redis is down: fail fast, queue on return.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+    # Web requests must not hang when Redis is down or frozen: every call is bounded.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": 1,
+        "socket_timeout": 2,
+        "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    }
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+    CELERY_REDIS_SOCKET_TIMEOUT = 2
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 1, "interval_start": 0}}
 else:
     _celery_dir = VAR_DIR / "celery"
     for _sub in ("queue", "processed", "results", "control"):
@@ -219,6 +241,12 @@ CELERY_BEAT_SCHEDULE = {
     "sync-post-permissions": {
         "task": "grids.tasks.sync_post_permissions",
         "schedule": 15 * 60,
+    },
+    "sweep-roster-imports": {
+        "task": "grids.tasks.sweep_roster_imports",
+        "schedule": JOB_SWEEP_INTERVAL,
+        # Sweeps that piled up while no worker ran are dropped, not run one after another.
+        "options": {"expires": JOB_SWEEP_INTERVAL},
     },
 }
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from grids.roster import jobs, reader, tasks
 from grids.roster.models import RosterImport
 from grids.roster.xlsx import DEFAULT_LIMITS, UploadRejected, inspect
+from grids.shared import background
 
 # Up to this many rows a step runs inside the request (about a second of work).
 INLINE_ROWS = 3000
@@ -44,8 +44,9 @@ def _dispatch(step: str, job: RosterImport) -> None:
     if job.estimated_rows <= INLINE_ROWS:
         jobs.run_step(job_id=job.pk, step=step)
     else:
-        task = tasks.check_roster if step == "check" else tasks.import_roster
-        transaction.on_commit(lambda: task.delay(job.pk))
+        # Never fails or holds up the request: if the broker is away the job stays queued,
+        # the page says so, and the sweep sends it when the broker is back.
+        background.queue_on_commit(tasks.STEP_TASKS[jobs.STEP_STATUS[step]], job)
 
 
 def confirm_import(*, by: Any, job_id: int, valid_only: bool) -> RosterImport:
@@ -61,7 +62,13 @@ def confirm_import(*, by: Any, job_id: int, valid_only: bool) -> RosterImport:
     if not (job.preview.get("new", 0) or job.preview.get("updated", 0)):
         raise ImportStepError(_("There is nothing to import: every row is unchanged or rejected."))
     claimed = RosterImport.objects.filter(pk=job.pk, status=RosterImport.Status.CHECKED).update(
-        status=RosterImport.Status.IMPORTING, valid_only=valid_only, progress=0
+        status=RosterImport.Status.IMPORTING,
+        valid_only=valid_only,
+        progress=0,
+        # The import step starts afresh: its own attempts and heartbeat.
+        attempts=0,
+        heartbeat_at=None,
+        queued_at=None,
     )
     if claimed != 1:
         raise ImportStepError(_("This import has already been confirmed."))
@@ -87,6 +94,10 @@ def choose_sheet(*, by: Any, job_id: int, sheet: str) -> RosterImport:
         message="",
         progress=0,
         finished_at=None,
+        # A fresh check: its own attempts and heartbeat.
+        attempts=0,
+        heartbeat_at=None,
+        queued_at=None,
     )
     if claimed != 1:
         raise ImportStepError(_("This file is already being checked."))

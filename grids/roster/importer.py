@@ -105,6 +105,8 @@ class Report:
     moves_total: int = 0
     # Rows whose ID number is registered outside the importer's area: what a move request needs.
     elsewhere: list[dict[str, Any]] = field(default_factory=list)
+    # The residents those rows matched, for the caller to log (see run); not shown to the importer.
+    lookups: list[int] = field(default_factory=list)
     sheet: str = ""
 
     @property
@@ -538,6 +540,9 @@ def run(
 ) -> Report:
     """Validate (and, with write=True, import) a roster. Raises UploadRejected for unusable files.
 
+    Rows matching people outside the user's area are in `report.lookups` (or, when they
+    refuse the file, the error's `resident_ids`): the caller logs them with log_lookups.
+
     With write=True and valid_only=False nothing is written unless every row is valid.
     `counted` passes on a row count made when the file arrived (see reader.iter_rows); `sheet` names the
     sheet to read, which otherwise is the one whose first rows hold the header (see reader.open_roster).
@@ -554,17 +559,15 @@ def run(
     try:
         _run_rows(roster.rows, ctx, report, write=write, valid_only=valid_only, progress=progress)
     except _TooManyElsewhere:
-        raise UploadRejected(
+        raise ElsewhereRejected(
             _(
                 "More than %(n)d people in this file are registered in grids outside your area. A roster may only "
                 "hold your own area's residents; contact the street office to sort out where these people belong."
             )
-            % {"n": MAX_ELSEWHERE}
+            % {"n": MAX_ELSEWHERE},
+            resident_ids=ctx.elsewhere_ids,
         ) from None
-    finally:
-        # Written after the import's transaction, so a refused or rolled-back file still leaves its lookups logged.
-        if ctx.elsewhere_ids:
-            pii.log_lookups(user=user, resident_ids=ctx.elsewhere_ids, detail="roster import")
+    report.lookups = ctx.elsewhere_ids
     _explain_formulas(fileobj, roster, ctx)
     written = report.new + report.updated
     if write and written >= ANALYZE_AFTER and (valid_only or not report.rejected):
@@ -574,6 +577,25 @@ def run(
 
 class _TooManyElsewhere(Exception):
     pass
+
+
+class ElsewhereRejected(UploadRejected):
+    """A file naming too many people registered outside the importer's area; `resident_ids`
+    are the matches so far, for the caller to log."""
+
+    def __init__(self, message: str, *, resident_ids: list[int]) -> None:
+        super().__init__(message)
+        self.resident_ids = resident_ids
+
+
+def log_lookups(*, user: Any, resident_ids: list[int]) -> None:
+    """Write what an import's ID numbers matched outside the importer's area to the access log.
+
+    The caller does it after its own transaction, so that a refused or rolled-back file
+    still leaves its lookups logged.
+    """
+    if resident_ids:
+        pii.log_lookups(user=user, resident_ids=resident_ids, detail="roster import")
 
 
 def _run_rows(

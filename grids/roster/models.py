@@ -6,9 +6,15 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from grids.shared.background import HeartbeatJob
 
-class RosterImport(models.Model):
-    """One uploaded roster file, from preview to import."""
+
+class RosterImport(HeartbeatJob):
+    """One uploaded roster file, from preview to import.
+
+    Checking and importing a large file run in a worker; the job's heartbeat columns
+    (grids/shared/background.py) let a sweep queue again a step whose worker died.
+    """
 
     class Status(models.TextChoices):
         CHECKING = "checking", _("Checking")

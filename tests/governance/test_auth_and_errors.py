@@ -109,6 +109,14 @@ def test_server_error_page_is_friendly(rf, db):
     assert "系统出现错误" in response.content.decode()
 
 
+def test_server_error_page_does_not_say_nothing_was_saved(rf, db):
+    """An error after a commit (a job row saved, then a failure) must not be reported as nothing saved."""
+    from governance.views import server_error
+
+    page = server_error(rf.get("/")).content.decode()
+    assert "不会被部分保存" not in page and "可能已经保存" in page
+
+
 def test_health_endpoint(client, db):
     assert client.get("/healthz").json() == {"status": "ok"}
 
