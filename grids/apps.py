@@ -8,7 +8,10 @@ class GridsConfig(AppConfig):
 
     def ready(self) -> None:
         from grids.residents import sections
+        from grids.shared import lookups
         from grids.visits import queries as visit_queries
+
+        lookups.register()
 
         sections.register(
             sections.Section("visits", "grids/visits/_resident_visits.html", visit_queries.resident_page_section)
