@@ -7,6 +7,9 @@ class GovernanceConfig(AppConfig):
     verbose_name = _("Governance")
 
     def ready(self) -> None:
+        from django.contrib import admin
+
+        from governance.admin import guard_date_hierarchies
         from governance.events.demo import seed_events
         from governance.models import Event
         from grids import access
@@ -23,3 +26,5 @@ class GovernanceConfig(AppConfig):
             },
         )
         register_seeder(seed_events)
+        # The admin's autodiscovery (django.contrib.admin is ready first) has registered every list.
+        guard_date_hierarchies(admin.site)
