@@ -6,8 +6,12 @@ characters SQL's LIKE and quoting care about.
 The pages come from the URL resolver, so a new page is walked without being listed here.
 The query parameters of a page are those its view reads (recorded while it runs) and
 those its links and GET forms use; the form fields are those of every form the pages
-show, posted with their CSRF token. Each persona walks every page; each request runs in a
-savepoint that is rolled back, so one request's changes do not steer the next.
+show, posted with their CSRF token. A superuser walks every page, the admin's included
+(for the admin pages of libraries' models, Django's users and groups and django-axes'
+records, only the paths: their forms and filters are the libraries'); a grid worker and
+an anonymous visitor walk the portal's. Each request runs in a savepoint that is rolled
+back, so one request's changes do not steer the next. Values are chosen by the kind of
+input (see VALUES) rather than as a full cross product, so the walk stays short.
 
 The suite runs on PostgreSQL in CI (DATABASE_URL set); the last test then runs this
 module once more on SQLite in a subprocess, the database of `make run`.
@@ -32,6 +36,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.signals import got_request_exception
 from django.db import transaction
@@ -71,6 +76,7 @@ VALUES: dict[str, list[str]] = {
 # NUL bytes and bytes that are not UTF-8 are refused before anything reads the request, so
 # each page and form gets them once. Numbers beyond 64 bits also go to one id at a time
 # while the other inputs keep working values: that is what gets past validation to a query.
+
 # Values for the arguments in a path, by converter.
 PATH_VALUES: dict[str, list[str]] = {
     "int": [HUGE, "0"],
@@ -323,8 +329,8 @@ def street(tree, personas, root, settings, tmp_path):
     }
 
 
-def _ids(route: Route, street: dict[str, Any], user: Any) -> dict[str, str] | None:
-    """Working values for a route's arguments, or None for a pattern with nothing to show."""
+def _ids(route: Route, street: dict[str, Any], user: Any) -> dict[str, str]:
+    """Working values for a route's arguments (1 where the walk knows no object for it)."""
     tree = street["tree"]
     by_name = {
         "grids:street": tree.s1,
@@ -359,8 +365,6 @@ def _ids(route: Route, street: dict[str, Any], user: Any) -> dict[str, str] | No
             first = model._default_manager.order_by("pk").first() if model else None
             values[arg] = str(first.pk) if first else "1"
         elif arg == "content_type_id":
-            from django.contrib.contenttypes.models import ContentType
-
             values[arg] = str(ContentType.objects.get_for_model(Resident).pk)
         else:
             values[arg] = "1"
