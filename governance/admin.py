@@ -6,6 +6,8 @@ from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.conf import settings as axes_settings
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,6 +58,26 @@ THIRD_PARTY_MSGIDS = (
     gettext_noop("Add link"),
     gettext_noop("Change or view list link"),
 )
+
+
+class DateHierarchyChangeList(ChangeList):
+    """Django's admin builds a date from the year, month and day of a date-hierarchy link and
+    catches only some of the errors: a year past 9999 (OverflowError) or 9999 itself (the
+    year after it is out of range) were server errors. Here they are an unknown filter, which
+    the admin answers by showing the list without it."""
+
+    def get_filters(self, request: HttpRequest) -> Any:
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+def guard_date_hierarchies(site: admin.AdminSite) -> None:
+    """Every registered list with a date hierarchy, the portal's and its libraries' (django-axes)."""
+    for model_admin in site._registry.values():
+        if model_admin.date_hierarchy and model_admin.get_changelist(None) is ChangeList:
+            model_admin.get_changelist = lambda request, **kwargs: DateHierarchyChangeList
 
 
 @admin.register(CalendarDay)

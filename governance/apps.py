@@ -12,6 +12,9 @@ class GovernanceConfig(AppConfig):
     verbose_name = _("Governance")
 
     def ready(self) -> None:
+        from django.contrib import admin
+
+        from governance.admin import guard_date_hierarchies
         from governance.events import sections as event_sections
         from governance.events.demo import seed_events
         from governance.models import Event
@@ -44,6 +47,9 @@ class GovernanceConfig(AppConfig):
             ),
         )
         sections.register_activity(sections.GRID, "events", event_sections.grid_activity)
+
+        # The admin's autodiscovery (django.contrib.admin is ready first) has registered every list.
+        guard_date_hierarchies(admin.site)
 
 
 def _when(value: Any) -> str:

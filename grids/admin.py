@@ -1,7 +1,11 @@
 """Admin registration. Object permissions are not edited here: they follow posts,
 which change only through the portal's actions so that grants stay in step."""
 
+from typing import Any
+
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
 
 from grids.models import Community, Department, Grid, PopulationTag, Post, Street, Visit
 
@@ -20,6 +24,21 @@ class CommunityAdmin(admin.ModelAdmin):
     list_select_related = ["street"]
 
 
+class IdAutocompleteSelect(AutocompleteSelect):
+    """Django's widget looks up the posted value as it is when the form is shown again with
+    its errors; a value that is no id (tampered) made that a server error."""
+
+    def optgroups(self, name: str, value: list[Any], attr: dict[str, Any] | None = None) -> Any:
+        return super().optgroups(name, [v for v in value if self._is_id(v)], attr)
+
+    def _is_id(self, value: Any) -> bool:
+        try:
+            self.field.target_field.to_python(value)
+        except ValidationError:
+            return False
+        return True
+
+
 @admin.register(Grid)
 class GridAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kind", "community", "household_target"]
@@ -27,6 +46,11 @@ class GridAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "community__name"]
     list_select_related = ["community"]
     autocomplete_fields = ["community"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        if db_field.name in self.autocomplete_fields:
+            kwargs["widget"] = IdAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Department)

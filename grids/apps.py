@@ -8,8 +8,10 @@ class GridsConfig(AppConfig):
 
     def ready(self) -> None:
         from grids.residents import queries as resident_queries
-        from grids.shared import sections
+        from grids.shared import lookups, sections
         from grids.visits import queries as visit_queries
+
+        lookups.register()
 
         sections.register(
             sections.RESIDENT,

@@ -61,8 +61,25 @@ class Tree:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
+def _restore_migration_data() -> None:
+    """Rows the data migrations add (population tags, event categories) are gone after a
+    transactional test flushed the tables earlier in the same process: add them again."""
+    import importlib
+
+    from django.apps import apps
+
+    from governance.models import EventCategory
+    from grids.models import PopulationTag
+
+    if not PopulationTag.objects.exists():
+        importlib.import_module("grids.migrations.0003_default_tags").add_tags(apps, None)
+    if not EventCategory.objects.exists():
+        importlib.import_module("governance.migrations.0002_default_categories").add(apps, None)
+
+
 @pytest.fixture
 def tree(db) -> Tree:
+    _restore_migration_data()
     s1 = Street.objects.create(code="S1", name="越秀路街道")
     c1 = Community.objects.create(street=s1, code="C1", name="东风社区")
     c2 = Community.objects.create(street=s1, code="C2", name="农林社区")

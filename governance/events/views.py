@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from governance.events import actions, queries
@@ -41,9 +41,9 @@ PAGE_SIZE = 30
 
 
 LIGHTS = {
-    "red": ("text-bg-danger", _lazy("Overdue")),
-    "amber": ("text-bg-warning", _lazy("Due soon")),
-    "green": ("text-bg-success", _lazy("On time")),
+    "red": ("text-bg-danger", gettext_lazy("Overdue")),
+    "amber": ("text-bg-warning", gettext_lazy("Due soon")),
+    "green": ("text-bg-success", gettext_lazy("On time")),
 }
 
 

@@ -59,7 +59,7 @@ class Household(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.address or _("(no address)")
+        return self.address or str(_("(no address)"))
 
     @property
     def address(self) -> str:
