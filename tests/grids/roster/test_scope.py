@@ -15,7 +15,12 @@ NAMES = ["赵一", "赵二", "赵三", "赵四", "赵五", "赵六", "赵七", "
 
 
 @pytest.mark.parametrize(
-    "persona,grid,own", [("grid_worker", "东风第一网格", "g11"), ("community_staff", "农林第一网格", "g21")]
+    "persona,grid,own",
+    [
+        ("grid_worker", "东风第一网格", "g11"),
+        ("community_staff", "农林第一网格", "g21"),
+        ("street_official", "东风第一网格", "g11"),
+    ],
 )
 def test_preview_does_not_say_where_a_person_outside_scope_is_registered(client, personas, tree, persona, grid, own):
     elsewhere = add(tree.g31, "钱七", "19800512", "101")  # another street
