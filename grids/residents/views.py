@@ -17,6 +17,7 @@ from grids.residents import access_details, actions, queries
 from grids.residents.forms import MoveOutForm, ResidentFilterForm, ResidentForm
 from grids.residents.models import PersonalDataAccess, PopulationTag, Resident
 from grids.shared import sections
+from grids.shared.pagination import IdPaginator
 
 PAGE_SIZE = 50
 
@@ -45,7 +46,10 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     filter_form = ResidentFilterForm(request.GET)
     flt = filter_form.to_filter()
     rows = queries.resident_page_rows(queries.search_residents(request.user, flt))
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Counted up to a cap, as the event list is: a street's whole roster need not be counted
+    # to show page 1.
+    paginator = IdPaginator(rows, PAGE_SIZE, related=queries.ROW_RELATED, prefetch=queries.ROW_PREFETCH)
+    page = paginator.get_page(request.GET.get("page"))
     masked = _masked_rows(request.user, page.object_list)
     unmasked = [r for r in masked if r["unmasked"]]
     if unmasked:
