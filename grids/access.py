@@ -212,6 +212,33 @@ def has_perm(user: Any, perm: str, obj: models.Model) -> bool:
     return any(node_id in scope.ids(perm, kind) for kind, node_id in _node_ids(obj))
 
 
+def permitted(user: Any, perm: str, objs: Iterable[M]) -> set[Any]:
+    """The primary keys of those of `objs` (all of one model) on which `user` holds `perm`.
+
+    Decides for a whole set at once, so a page listing many rows (a household of
+    hundreds) costs one query here rather than loading each row's nodes in turn: the ids
+    of the nodes above every row are read together, then checked against the grants.
+    """
+    objs = list(objs)
+    if not objs:
+        return set()
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return {obj.pk for obj in objs}
+    if scope.is_empty(perm):
+        return set()
+    model = type(objs[0])
+    columns = [(kind, lookup) for kind, lookups in _lookups(model).items() for lookup in lookups]
+    rows = model._default_manager.filter(pk__in={obj.pk for obj in objs}).values_list(
+        "pk", *(lookup for _kind, lookup in columns)
+    )
+    allowed = set()
+    for pk, *node_ids in rows:
+        if any(node_id in scope.ids(perm, kind) for (kind, _lookup), node_id in zip(columns, node_ids, strict=True)):
+            allowed.add(pk)
+    return allowed
+
+
 def require(user: Any, perm: str, obj: models.Model) -> None:
     """404 if the user may not see `obj` at all, 403 if they see it but lack `perm`."""
     if not has_perm(user, VIEW, obj) and not (perm != VIEW and has_perm(user, perm, obj)):

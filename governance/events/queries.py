@@ -7,14 +7,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.functional import cached_property
 
 from governance.calendar import workdays
 from governance.events.models import Event, EventAssignment, Level, Notification
 from grids import access
+from grids.shared.pagination import IdPaginator as IdPaginator  # the event list pages with it
 from grids.tree.models import Grid
 
 S = Event.Status
@@ -138,7 +137,7 @@ ROW_RELATED = ("grid__community", "category")
 
 
 def event_rows(events: QuerySet[Event]) -> QuerySet[Event]:
-    """Newest first; a page of them is loaded with ROW_RELATED (see IdPaginator)."""
+    """Newest first; a page of them is loaded with ROW_RELATED (see grids.shared.pagination.IdPaginator)."""
     return events.order_by("-reported_at", "-id")
 
 
@@ -157,38 +156,6 @@ def light_of(event: Event, now: datetime.datetime | None = None) -> str | None:
         return None
     due, working = found
     return workdays.light(event.stage_started_at, due, now or timezone.now(), working=working)
-
-
-class IdPaginator(Paginator):
-    """Finds a page's ids first (an index-only scan, even deep into the list), then loads
-    just those rows with their relations: OFFSET over whole rows costs a heap visit per
-    skipped row."""
-
-    def page(self, number: Any) -> Page:
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = min(bottom + self.per_page, self.count)
-        if bottom + self.orphans >= self.count:
-            top = self.count
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        found = self.object_list.model._default_manager.select_related(*self.related).in_bulk(ids)
-        return self._get_page([found[pk] for pk in ids if pk in found], number, self)
-
-    def __init__(
-        self, object_list: QuerySet, per_page: int, *, related: tuple[str, ...] = (), cap: int = 10_000
-    ) -> None:
-        super().__init__(object_list, per_page)
-        self.related = related
-        self.cap = cap
-        self.capped = False
-
-    @cached_property
-    def count(self) -> int:
-        """Counted up to `cap`: a street's whole history need not be counted to show page 1;
-        past the cap the page says so and asks for a filter."""
-        found = self.object_list.order_by()[: self.cap + 1].count()
-        self.capped = found > self.cap
-        return min(found, self.cap)
 
 
 DUPLICATE_METRES = 100

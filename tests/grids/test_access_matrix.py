@@ -136,3 +136,24 @@ def test_breadcrumb_links_only_what_the_user_may_open(client, personas, tree):
     body = client.get(f"/grids/{tree.g11.pk}/").content.decode()
     assert f'href="/communities/{tree.c1.pk}/"' in body
     assert f'href="/streets/{tree.s1.pk}/"' in body
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_bulk_check_matches_matrix_in_one_query(personas, tree, persona, django_assert_max_num_queries):
+    user = fresh(personas[persona])
+    access.scope_for(user)
+    by_model: dict[type, list] = {}
+    for obj in tree.nodes().values():
+        by_model.setdefault(type(obj), []).append(obj)
+    expected = {
+        access.VIEW: CAN_VIEW[persona],
+        access.VIEW_PII: CAN_VIEW_PII.get(persona, set()),
+        access.MANAGE: CAN_MANAGE.get(persona, set()),
+    }
+    names = {(type(obj), obj.pk): name for name, obj in tree.nodes().items()}
+    for perm, allowed in expected.items():
+        for model, objs in by_model.items():
+            with django_assert_max_num_queries(1):
+                permitted = access.permitted(user, perm, objs)
+            of_model = {name for name in allowed if type(tree.nodes()[name]) is model}
+            assert {names[(model, pk)] for pk in permitted} == of_model, (perm, model)

@@ -163,3 +163,28 @@ def test_outsider_without_grids_cannot_open_move_pages(client, tree):
     client.force_login(make_user("nobody"))
     assert client.get("/moves/").status_code == 403
     assert client.get("/moves/new/").status_code == 403
+
+
+def test_move_list_costs_the_same_for_few_and_many_requests(client, personas, tree):
+    from django.test.utils import CaptureQueriesContext
+
+    def ask_for(first: int, count: int) -> list[Resident]:
+        people = [add(tree.g21, f"迁{n}", "19700707", f"{n:03d}") for n in range(first, first + count)]
+        for person in people:
+            actions.request_move(by=personas["grid_worker"], id_number=person.id_number, to_grid_id=tree.g11.pk)
+        return people
+
+    def cost(persona: str) -> tuple[int, str]:
+        client.force_login(personas[persona])
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get("/moves/").content.decode()
+        return len(ctx.captured_queries), body
+
+    few = ask_for(500, 2)
+    small = {persona: cost(persona)[0] for persona in ("street_admin", "community_staff")}
+    many = few + ask_for(600, 40)
+    for persona in ("street_admin", "community_staff"):
+        queries, body = cost(persona)
+        assert queries == small[persona], persona
+        # Only the street admin holds the right to see ID numbers unmasked.
+        assert all((person.id_number in body) == (persona == "street_admin") for person in many), persona
