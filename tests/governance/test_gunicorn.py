@@ -131,3 +131,39 @@ def test_gunicorn_serves_health_and_hashed_static_files_in_production(tmp_path):
             server.wait()
         log.close()
     assert server.returncode == 0, (tmp_path / "gunicorn.log").read_text()
+
+
+def _gunicorn_config(**env: str) -> dict:
+    script = (
+        "import json, runpy; c = runpy.run_path('governance/gunicorn.conf.py'); "
+        "print(json.dumps({k: c[k] for k in ('bind', 'workers', 'timeout', 'forwarded_allow_ips')}))"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("WEB_") and k != "FORWARDED_ALLOW_IPS"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_gunicorn_binds_loopback_with_two_workers_per_core_by_default():
+    assert _gunicorn_config() == {
+        "bind": ["127.0.0.1:8000"],
+        "workers": 2 * (os.cpu_count() or 1),
+        "timeout": 120,
+        "forwarded_allow_ips": "127.0.0.1",
+    }
+
+
+def test_gunicorn_reads_address_and_workers_from_the_environment():
+    config = _gunicorn_config(WEB_ADDR="127.0.0.1:9001", WEB_CONCURRENCY="3")
+    assert config["bind"] == ["127.0.0.1:9001"] and config["workers"] == 3
+
+
+def test_make_serve_runs_production_settings_and_collects_static_files_first():
+    result = subprocess.run(["make", "-n", "serve"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    commands = [line for line in result.stdout.splitlines() if "manage.py collectstatic" in line or "gunicorn" in line]
+    assert len(commands) == 2 and "collectstatic" in commands[0], result.stdout
+    assert all(line.startswith("DEBUG=0 ") for line in commands)
+    assert "gunicorn --config governance/gunicorn.conf.py" in commands[1]
