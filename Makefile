@@ -1,11 +1,12 @@
 # Two commands: `make run` (the portal with a Celery worker and beat) and `make test`.
+# `make serve` is the production web server (DEBUG=0; see README "Running in production").
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 WEB_ADDR ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 
-.PHONY: run test venv venv-dev lint messages check-deploy var
+.PHONY: run serve test venv venv-dev lint messages check-deploy var
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is required"'
@@ -31,6 +32,13 @@ run: venv var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
 	WEB_ADDR=$(WEB_ADDR) $(BIN)/honcho -f Procfile start
+
+# Production web server: collects static files (hashed, compressed, served by WhiteNoise), then
+# gunicorn with governance/gunicorn.conf.py. Needs SECRET_KEY and ALLOWED_HOSTS; migrations are
+# run once per release (`manage.py migrate`), not by every web host.
+serve: venv
+	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DEBUG=0 exec $(BIN)/gunicorn --config governance/gunicorn.conf.py
 
 test: venv-dev var
 	@status=0; $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; \

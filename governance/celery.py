@@ -37,3 +37,28 @@ def health(self, token: str) -> dict:
     from django.utils import timezone
 
     return {"token": token, "worker": self.request.hostname or socket.gethostname(), "at": timezone.now().isoformat()}
+
+
+def broker_answers(timeout: float = 0.5) -> bool:
+    """Whether the broker answers within `timeout` seconds (connect, then a PING); never raises.
+
+    Asked by the health check, which must answer quickly however the broker fails: refused,
+    frozen, or a name that does not resolve.
+    """
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        # The filesystem transport of development: it answers while its folder is there.
+        folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]
+        return os.path.isdir(folder) and os.access(folder, os.W_OK)
+    import redis
+
+    client = redis.Redis.from_url(
+        settings.REDIS_URL, socket_connect_timeout=timeout, socket_timeout=timeout, retry_on_timeout=False
+    )
+    try:
+        return bool(client.ping())
+    except Exception:  # noqa: BLE001 - any failure means "unavailable", never an error page
+        return False
+    finally:
+        client.close()

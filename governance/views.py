@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+
+from governance.celery import broker_answers
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -31,6 +33,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """200 while the database answers, so a proxy keeps sending pages here; the broker is reported
+    but does not fail the check, since pages work without it (background jobs wait for it)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable", "database": "unavailable"}, status=503)
+    broker = "ok" if broker_answers() else "unavailable"
+    return JsonResponse({"status": "ok", "database": "ok", "broker": broker})

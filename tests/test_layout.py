@@ -36,6 +36,7 @@ TOP_LEVEL = {
         "middleware.py",
         "views.py",
         "context_processors.py",
+        "gunicorn.conf.py",
     },
     "disputes": {"__init__.py", "apps.py", "admin.py"},
     "services": {"__init__.py", "apps.py", "admin.py"},

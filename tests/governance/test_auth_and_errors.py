@@ -118,7 +118,8 @@ def test_server_error_page_does_not_say_nothing_was_saved(rf, db):
 
 
 def test_health_endpoint(client, db):
-    assert client.get("/healthz").json() == {"status": "ok"}
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok" and body["database"] == "ok"
 
 
 def test_browser_language_does_not_override_the_chinese_default(client, db):

@@ -116,3 +116,37 @@ def test_debug_pages_are_refused_in_production():
     )
     assert result.returncode != 0
     assert "DEBUG_PAGES" in result.stderr
+
+
+_DATABASE = """
+from django.conf import settings
+db = settings.DATABASES["default"]
+print("conn", db["CONN_MAX_AGE"], db["CONN_HEALTH_CHECKS"])
+"""
+
+
+def test_database_connections_persist_with_health_checks_by_default(tmp_path):
+    clean = {k: v for k, v in os.environ.items() if k != "CONN_MAX_AGE"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", _DATABASE],
+        cwd=ROOT,
+        env={**clean, "VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "conn 60 True" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("value", ["0", "600"])
+def test_conn_max_age_is_read_from_the_environment(tmp_path, value):
+    result = _manage("shell", "-c", _DATABASE, VAR_DIR=str(tmp_path), CONN_MAX_AGE=value)
+    assert result.returncode == 0, result.stderr
+    assert f"conn {value} True" in result.stdout, result.stdout
+
+
+def test_malformed_conn_max_age_refuses_to_start():
+    result = _manage("check", CONN_MAX_AGE="forever")
+    assert result.returncode != 0
+    assert "CONN_MAX_AGE must be an integer" in result.stderr
