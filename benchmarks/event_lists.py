@@ -2,6 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/governance_bench \
         .venv/bin/python benchmarks/event_lists.py [--events 100000] [--requests 30]
+    DATABASE_URL=... .venv/bin/python benchmarks/event_lists.py --small   # 300 events, 2 requests (the suite runs it)
 
 Loads the demo street if the database is empty, then (once) adds synthetic events in
 every state and level, ten timeline steps each, written with COPY: a year of closed and
@@ -9,6 +10,10 @@ cancelled events, and open ones from the last two weeks (a respond limit of 24 h
 a resolve limit of 7 days, so part of them is overdue). Each URL is then
 requested through Django's test client as a street official, a community leader, a grid
 worker and a department member; prints the query count, median and p95 server time.
+
+Rows go to COPY as plain values, so each is completed from the model's own fields
+(default, NULL or empty text): a column added to the model later does not break the
+load unless it has none of these, and then the error names it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -41,6 +47,23 @@ SHAPES = [
     (("accepted", "department"), 6),
     (("resolved", "community"), 4),
 ]
+
+
+def complete(model: type, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows for bulk.insert_rows, each column the benchmark does not set filled as a new object's would be:
+    its default, else NULL, else empty text. A column with none of these must be given."""
+    filled, required = {}, []
+    for field in model._meta.concrete_fields:
+        if field.primary_key or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            continue
+        if field.has_default() or field.null or field.empty_strings_allowed:
+            filled[field.attname] = field.get_default()
+        else:
+            required.append(field.attname)
+    lacking = [name for name in required if any(name not in row for row in rows)]
+    if lacking:
+        raise ValueError(f"{model.__name__} rows need a value for {lacking}: the model gives no default")
+    return [{**filled, **row} for row in rows]
 
 
 def load(count: int) -> None:
@@ -109,7 +132,7 @@ def load(count: int) -> None:
                 )
                 events[-1]["due_at"] = events[-1]["respond_due"] or events[-1]["resolve_due"]
                 plans.append((reported, level, status))
-            ids = bulk.insert_rows(Event, events)
+            ids = bulk.insert_rows(Event, complete(Event, events))
             steps, assignments = [], []
             for event_id, (reported, level, status) in zip(ids, plans, strict=True):
                 for n in range(STEPS_PER_EVENT):
@@ -140,8 +163,8 @@ def load(count: int) -> None:
                             "active": active,
                         }
                     )
-            bulk.insert_rows(EventStep, steps)
-            bulk.insert_rows(EventAssignment, assignments)
+            bulk.insert_rows(EventStep, complete(EventStep, steps))
+            bulk.insert_rows(EventAssignment, complete(EventAssignment, assignments))
             print(f"  {offset + len(ids)} events", flush=True)
     # As autovacuum would have done on a database in use: statistics and the visibility map
     # that index-only scans rely on.
@@ -165,9 +188,12 @@ USERS = ["jiedao", "shuji1", "wangge1", "bumen1"]
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--events", type=int)
+    parser.add_argument("--requests", type=int)
+    parser.add_argument("--small", action="store_true", help="a small street, 300 events, 2 requests (the suite)")
     args = parser.parse_args()
+    events = args.events or (300 if args.small else 100_000)
+    requests = args.requests or (2 if args.small else 30)
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL database for the benchmark.")
     import django
@@ -186,8 +212,8 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     if not Street.objects.exists():
-        call_command("seed_demo", verbosity=0)
-    load(args.events)
+        call_command("seed_demo", *(["--scale", "small"] if args.small else []), verbosity=0)
+    load(events)
     settings.ALLOWED_HOSTS = ["testserver"]
     print(f"events: {Event.objects.count()}, timeline entries: {EventStep.objects.count()}")
     category = EventCategory.objects.get(name="环境卫生").pk
@@ -203,7 +229,7 @@ def main() -> None:
             url = template.format(category=category, grid=grid, event=event)
             client.get(url)  # warm-up: templates, the calendar, the connection
             times = []
-            for _ in range(args.requests):
+            for _ in range(requests):
                 with CaptureQueriesContext(connection) as ctx:
                     started = time.perf_counter()
                     response = client.get(url)

@@ -2,8 +2,10 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/governance_bench \
         .venv/bin/python benchmarks/resident_list.py [--requests 30]
+    DATABASE_URL=... .venv/bin/python benchmarks/resident_list.py --small   # 2 requests a URL (the suite runs it)
 
-Run benchmarks/roster_import.py first so the database holds ~100,000 residents. Each
+Run benchmarks/roster_import.py first so the database holds ~100,000 residents (an empty
+database gets the demo street, small with --small). Each
 URL is requested through Django's test client as the street official `jiedao` (the whole
 street through the access gate); prints the query count, median and
 p95 server time per URL.
@@ -36,18 +38,24 @@ URLS = [
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--requests", type=int)
+    parser.add_argument("--small", action="store_true", help="2 requests a URL, a small street if empty (the suite)")
     args = parser.parse_args()
+    requests = args.requests or (2 if args.small else 30)
     import django
 
     django.setup()
     from django.conf import settings
+    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from grids.models import Grid, PopulationTag, Resident
+    from grids.models import Grid, PopulationTag, Resident, Street
 
+    call_command("migrate", verbosity=0)
+    if not Street.objects.exists():
+        call_command("seed_demo", *(["--scale", "small"] if args.small else []), verbosity=0)
     settings.ALLOWED_HOSTS = ["testserver"]
     print(f"residents in the database: {Resident.objects.count()}")
     client = Client()
@@ -59,7 +67,7 @@ def main() -> None:
     for template in URLS:
         url = template.format(tag=tag, grid=grid)
         times = []
-        for _ in range(args.requests):
+        for _ in range(requests):
             with CaptureQueriesContext(connection) as ctx:
                 started = time.perf_counter()
                 response = client.get(url)

@@ -4,11 +4,7 @@ survive a dropped profile, and a large picture is decoded and reduced at about t
 from __future__ import annotations
 
 import io
-import re
 import struct
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,7 +12,6 @@ from PIL import Image, ImageCms, ImageFile, PngImagePlugin
 
 from grids import photos
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRETS = [b"<script>", b"PhoneMaker", b"Shenzhen", b"23.117", b"xmp-secret", b"png-secret", b"itxt-secret"]
 XMP = (
     b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
@@ -219,26 +214,6 @@ def test_transparent_palette_png_is_white_after_reduction(monkeypatch):
         left, right = stored.getpixel((10, 50)), stored.getpixel((90, 50))
     assert left[0] > 200 and left[1] < 60  # red
     assert min(right) > 240  # the transparent half on white
-
-
-def test_benchmark_small_mode_prints_its_figures():
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "photos.py"), "--small"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=True,
-    )
-    line = re.compile(
-        r"^(?P<name>.+?)\s+(?P<count>\d) × (?P<w>\d+)×(?P<h>\d+) .*?(?P<seconds>[\d.]+) s\s+"
-        r"memory added\s+(?P<mb>[\d.]+) MB .* stored (?P<stored>\d+x\d+)$"
-    )
-    rows = [line.match(text) for text in result.stdout.splitlines()]
-    assert len(rows) == 5 and all(rows), result.stdout
-    assert {int(row["count"]) for row in rows} == {1, 9}
-    for row in rows:
-        assert float(row["seconds"]) > 0 and float(row["mb"]) >= 0
-        assert max(map(int, row["stored"].split("x"))) <= photos.LONG_SIDE
 
 
 def test_a_large_webp_is_refused_before_decoding(monkeypatch):
