@@ -19,7 +19,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids import access, pii
+from grids import access
 from grids.pii import mask_phone
 from grids.residents.actions import TRACKED, identity, registered_elsewhere_message, set_identity
 from grids.residents.cleaning import (
@@ -541,7 +541,8 @@ def run(
     """Validate (and, with write=True, import) a roster. Raises UploadRejected for unusable files.
 
     Rows matching people outside the user's area are in `report.lookups` (or, when they
-    refuse the file, the error's `resident_ids`): the caller logs them with log_lookups.
+    refuse the file, the error's `resident_ids`): the caller logs them with pii.log_lookups
+    after its own transaction, so that a refused or rolled-back file still leaves them logged.
 
     With write=True and valid_only=False nothing is written unless every row is valid.
     `counted` passes on a row count made when the file arrived (see reader.iter_rows); `sheet` names the
@@ -586,16 +587,6 @@ class ElsewhereRejected(UploadRejected):
     def __init__(self, message: str, *, resident_ids: list[int]) -> None:
         super().__init__(message)
         self.resident_ids = resident_ids
-
-
-def log_lookups(*, user: Any, resident_ids: list[int]) -> None:
-    """Write what an import's ID numbers matched outside the importer's area to the access log.
-
-    The caller does it after its own transaction, so that a refused or rolled-back file
-    still leaves its lookups logged.
-    """
-    if resident_ids:
-        pii.log_lookups(user=user, resident_ids=resident_ids, detail="roster import")
 
 
 def _run_rows(

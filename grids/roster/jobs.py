@@ -12,6 +12,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grids import pii
 from grids.roster import importer
 from grids.roster.models import RosterImport
 from grids.roster.reader import SheetChoice
@@ -110,7 +111,7 @@ def _run(job: RosterImport, step: str, attempt: int) -> None:
         )
     finally:
         # After the job's transaction: a refused or rolled-back file still leaves its lookups logged.
-        importer.log_lookups(user=job.user, resident_ids=lookups)
+        pii.log_lookups(user=job.user, resident_ids=lookups, detail="roster import")
 
 
 def _outcome(job: RosterImport, step: str, data: dict[str, Any], total: int) -> tuple[str, dict[str, Any]]:
