@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from grids import access, pii
 from grids.moves.models import MoveRequest
-from grids.residents.models import Household, Resident, ResidentChange
+from grids.residents.actions import household_at
+from grids.residents.models import Resident, ResidentChange
 from grids.tree.models import Grid
 
 
@@ -84,7 +85,7 @@ def accept_move(*, by: Any, request_id: int, note: str = "") -> MoveRequest:
         if resident.grid_id != move.from_grid_id:
             raise MoveError(_("The person has moved to another grid since the request; it cannot be accepted."))
         old_grid, old_address = resident.grid.name, resident.household.address
-        household, _created = Household.objects.get_or_create(
+        household = household_at(
             grid_id=move.to_grid_id, estate=move.estate, building=move.building, unit=move.unit, room=move.room
         )
         resident.grid_id = move.to_grid_id

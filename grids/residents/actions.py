@@ -90,16 +90,25 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]
 
 
 def household_for(data: ResidentData) -> Household:
-    household, _created = Household.objects.get_or_create(
-        grid=data.grid,
+    return household_at(
+        grid_id=data.grid.pk,
         estate=data.estate,
         building=data.building,
         unit=data.unit,
         room=data.room,
-        defaults={"household_no": data.household_no},
+        household_no=data.household_no,
     )
-    if data.household_no and household.household_no != data.household_no:
-        household.household_no = data.household_no
+
+
+def household_at(
+    *, grid_id: int, estate: str, building: str, unit: str, room: str, household_no: str = ""
+) -> Household:
+    """The household at this address in this grid, made if there is none."""
+    household, _created = Household.objects.get_or_create(
+        grid_id=grid_id, estate=estate, building=building, unit=unit, room=room, defaults={"household_no": household_no}
+    )
+    if household_no and household.household_no != household_no:
+        household.household_no = household_no
         household.save(update_fields=["household_no", "updated_at"])
     return household
 
